@@ -1,0 +1,53 @@
+#' Default float type and fuzz factor
+#'
+#' `config_floatx()` is the dtype that R numbers become when converted to
+#' tensors and that new weights get: `"float32"` unless changed.
+#' `config_set_floatx("float64")` makes everything compute in double precision
+#' (useful for gradient checks). `config_epsilon()` is the small constant that
+#' losses and optimizers add to avoid dividing by zero (`1e-7`).
+#'
+#' @param value For `config_set_floatx()`, `"float32"` or `"float64"`; for
+#'   `config_set_epsilon()`, a positive number.
+#' @returns `config_floatx()` and `config_epsilon()` return the current
+#'   value; the setters return the previous value invisibly.
+#' @examples
+#' config_floatx()
+#' old <- config_set_floatx("float64")
+#' config_floatx()
+#' config_set_floatx(old)
+#' @export
+config_floatx <- function() cpp_floatx()
+
+#' @rdname config_floatx
+#' @export
+config_set_floatx <- function(value) {
+  if (!is.character(value) || length(value) != 1 || !value %in% c("float32", "float64")) {
+    got <- if (is.character(value) && length(value) == 1) value else class(value)[1]
+    cli::cli_abort(c("{.arg value} must be {.val float32} or {.val float64}.", x = "Got {.val {got}}."),
+                   class = c("recurrent_error_argument", "recurrent_error"))
+  }
+  old <- cpp_floatx()
+  cpp_set_floatx(value)
+  invisible(old)
+}
+
+the <- new.env(parent = emptyenv())
+the$epsilon <- 1e-7
+
+#' @rdname config_floatx
+#' @export
+config_epsilon <- function() the$epsilon
+
+#' @rdname config_floatx
+#' @export
+config_set_epsilon <- function(value) {
+  if (!is.numeric(value) || length(value) != 1 || is.na(value) || value <= 0)
+    cli::cli_abort("{.arg value} must be a positive number.", class = c("recurrent_error_argument", "recurrent_error"))
+  old <- the$epsilon
+  the$epsilon <- value
+  invisible(old)
+}
+
+#' @rdname config_floatx
+#' @export
+config_backend <- function() "recurrent"

@@ -1,0 +1,209 @@
+// R values <-> core tensors: handles, index-preserving array copies, dtype and shape arguments.
+#include "bind-common.h"
+
+#include <R_ext/Memory.h>
+
+namespace bind {
+
+namespace {
+
+DType g_default_float = DType::Float32;
+
+// R sees only small handles, so its collector does not feel the tensor buffers behind
+// them; once they grow past a budget we ask R to collect, and raise the budget to twice
+// what survives so that a large working set does not trigger a collection per op.
+int64_t g_gc_budget = int64_t(512) << 20;
+
+void maybe_collect() {
+  if (recurrent::core::live_buffer_bytes() <= g_gc_budget) return;
+  R_gc();
+  const int64_t live = recurrent::core::live_buffer_bytes();
+  g_gc_budget = std::max<int64_t>(int64_t(512) << 20, 2 * live);
+}
+
+void finalize_handle(SEXP p) {
+  auto* t = static_cast<Tensor*>(R_ExternalPtrAddr(p));
+  if (t) {
+    delete t;
+    R_ClearExternalPtr(p);
+  }
+}
+
+SEXP class_attr() {
+  static SEXP cls = [] {
+    SEXP c = Rf_allocVector(STRSXP, 2);
+    R_PreserveObject(c);
+    SET_STRING_ELT(c, 0, Rf_mkChar("recurrent_tensor"));
+    SET_STRING_ELT(c, 1, Rf_mkChar("tensorflow.tensor"));
+    return c;
+  }();
+  return cls;
+}
+
+}  // namespace
+
+DType default_float() { return g_default_float; }
+void set_default_float(DType d) { g_default_float = d; }
+
+bool is_tensor_handle(SEXP x) {
+  return TYPEOF(x) == EXTPTRSXP && Rf_inherits(x, "recurrent_tensor") && R_ExternalPtrAddr(x) != nullptr;
+}
+
+SEXP wrap(const Tensor& t) {
+  maybe_collect();
+  SEXP p = PROTECT(R_MakeExternalPtr(new Tensor(t), R_NilValue, R_NilValue));
+  R_RegisterCFinalizerEx(p, finalize_handle, TRUE);
+  Rf_setAttrib(p, R_ClassSymbol, class_attr());
+  UNPROTECT(1);
+  return p;
+}
+
+Rcpp::List wrap_all(const std::vector<Tensor>& ts) {
+  Rcpp::List out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[static_cast<R_xlen_t>(i)] = ts[i].defined() ? wrap(ts[i]) : R_NilValue;
+  return out;
+}
+
+Tensor from_r_array(SEXP x, DType dtype) {
+  SEXP dim = Rf_getAttrib(x, R_DimSymbol);
+  const R_xlen_t n = Rf_xlength(x);
+  Shape shape;
+  if (dim != R_NilValue) {
+    for (R_xlen_t i = 0; i < Rf_xlength(dim); ++i) shape.push_back(INTEGER(dim)[i]);
+  } else if (n != 1) {
+    shape.push_back(n);
+  }
+  Tensor t(shape, dtype);
+  auto value = [&](R_xlen_t i) -> double {
+    switch (TYPEOF(x)) {
+      case REALSXP: return REAL(x)[i];
+      case INTSXP: return INTEGER(x)[i] == NA_INTEGER ? NA_REAL : INTEGER(x)[i];
+      case LGLSXP: return LOGICAL(x)[i] == NA_LOGICAL ? NA_REAL : LOGICAL(x)[i];
+      default: return NA_REAL;
+    }
+  };
+  recurrent::core::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    const size_t nd = shape.size();
+    if (nd <= 1) {
+      for (R_xlen_t i = 0; i < n; ++i) p[i] = static_cast<T>(value(i));
+      return 0;
+    }
+    // walk R's column-major order, tracking the row-major offset of the same index
+    std::vector<int64_t> rs(nd, 1);
+    for (int k = static_cast<int>(nd) - 2; k >= 0; --k) rs[static_cast<size_t>(k)] = rs[static_cast<size_t>(k) + 1] * shape[static_cast<size_t>(k) + 1];
+    std::vector<int64_t> idx(nd, 0);
+    int64_t off = 0;
+    const int64_t inner = shape[0];
+    R_xlen_t i = 0;
+    while (i < n) {
+      for (int64_t j = 0; j < inner; ++j) p[off + j * rs[0]] = static_cast<T>(value(i++));
+      for (size_t k = 1; k < nd; ++k) {
+        idx[k]++;
+        off += rs[k];
+        if (idx[k] < shape[k]) break;
+        off -= rs[k] * shape[k];
+        idx[k] = 0;
+      }
+    }
+    return 0;
+  });
+  return t;
+}
+
+SEXP to_r_array(const Tensor& t) {
+  const int64_t n = t.size();
+  const size_t nd = static_cast<size_t>(t.ndim());
+  const SEXPTYPE type = t.dtype() == DType::Bool ? LGLSXP : (t.dtype() == DType::Int32 ? INTSXP : REALSXP);
+  SEXP out = PROTECT(Rf_allocVector(type, static_cast<R_xlen_t>(n)));
+  auto put = [&](int64_t r_index, double v) {
+    switch (type) {
+      case LGLSXP: LOGICAL(out)[r_index] = ISNAN(v) ? NA_LOGICAL : (v != 0); break;
+      case INTSXP: INTEGER(out)[r_index] = ISNAN(v) ? NA_INTEGER : static_cast<int>(v); break;
+      default: REAL(out)[r_index] = v;
+    }
+  };
+  recurrent::core::dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = t.data<T>();
+    if (nd <= 1) {
+      for (int64_t i = 0; i < n; ++i) put(i, static_cast<double>(p[i]));
+      return 0;
+    }
+    std::vector<int64_t> rs(nd, 1);
+    for (int k = static_cast<int>(nd) - 2; k >= 0; --k) rs[static_cast<size_t>(k)] = rs[static_cast<size_t>(k) + 1] * t.dim(k + 1);
+    std::vector<int64_t> idx(nd, 0);
+    int64_t off = 0, i = 0;
+    const int64_t inner = t.dim(0);
+    while (i < n) {
+      for (int64_t j = 0; j < inner; ++j) put(i++, static_cast<double>(p[off + j * rs[0]]));
+      for (size_t k = 1; k < nd; ++k) {
+        idx[k]++;
+        off += rs[k];
+        if (idx[k] < t.dim(static_cast<int>(k))) break;
+        off -= rs[k] * t.dim(static_cast<int>(k));
+        idx[k] = 0;
+      }
+    }
+    return 0;
+  });
+  if (nd >= 1) {
+    SEXP dim = PROTECT(Rf_allocVector(INTSXP, static_cast<R_xlen_t>(nd)));
+    for (size_t k = 0; k < nd; ++k) INTEGER(dim)[k] = static_cast<int>(t.dim(static_cast<int>(k)));
+    Rf_setAttrib(out, R_DimSymbol, dim);
+    UNPROTECT(1);
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+Tensor as_tensor(SEXP x, const Tensor& like) {
+  if (TYPEOF(x) == EXTPTRSXP) {
+    if (!is_tensor_handle(x)) throw recurrent::core::Error("expected a tensor, got an invalid or freed handle");
+    return *static_cast<Tensor*>(R_ExternalPtrAddr(x));
+  }
+  if (TYPEOF(x) == ENVSXP) {  // a variable (R6 object) keeps its tensor in `handle`
+    SEXP h = Rf_findVarInFrame(x, Rf_install("handle"));
+    if (h != R_UnboundValue && is_tensor_handle(h)) return *static_cast<Tensor*>(R_ExternalPtrAddr(h));
+    throw recurrent::core::Error("expected a tensor or a variable, got an environment without a tensor");
+  }
+  DType dt;
+  switch (TYPEOF(x)) {
+    case REALSXP:
+      dt = like.defined() && recurrent::core::is_float(like.dtype()) ? like.dtype() : g_default_float;
+      break;
+    case INTSXP: dt = like.defined() && recurrent::core::is_float(like.dtype()) ? like.dtype() : DType::Int32; break;
+    case LGLSXP: dt = like.defined() && recurrent::core::is_float(like.dtype()) ? like.dtype() : DType::Bool; break;
+    default:
+      throw recurrent::core::Error(std::string("expected a tensor or a numeric/logical array, got an object of type ") +
+                                   Rf_type2char(TYPEOF(x)));
+  }
+  return from_r_array(x, dt);
+}
+
+std::vector<Tensor> as_tensors(SEXP list) {
+  if (TYPEOF(list) != VECSXP) return {as_tensor(list)};
+  std::vector<Tensor> out;
+  for (R_xlen_t i = 0; i < Rf_xlength(list); ++i) out.push_back(as_tensor(VECTOR_ELT(list, i)));
+  return out;
+}
+
+DType dtype_arg(SEXP x) {
+  if (Rf_isNull(x)) return g_default_float;
+  return recurrent::core::dtype_from_name(Rcpp::as<std::string>(x));
+}
+
+Shape shape_arg(SEXP x) {
+  Shape s;
+  if (Rf_isNull(x)) return s;
+  Rcpp::NumericVector v(x);
+  for (double d : v) {
+    if (ISNAN(d) || d < 0 || d != static_cast<double>(static_cast<int64_t>(d)))
+      throw recurrent::core::Error("a shape needs known, non-negative whole-number dimensions");
+    s.push_back(static_cast<int64_t>(d));
+  }
+  return s;
+}
+
+}  // namespace bind

@@ -1,0 +1,177 @@
+// matmul: NumPy semantics (1-D promotion, broadcast batch dims) on Eigen GEMM.
+#include <Eigen/Core>
+
+#include "kernels.h"
+#include "ops.h"
+
+namespace recurrent {
+namespace core {
+namespace ops {
+
+namespace {
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using ConstMap = Eigen::Map<const RowMat<T>>;
+template <typename T>
+using MutMap = Eigen::Map<RowMat<T>>;
+
+Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
+
+// op(a) @ op(b) for a (..., r, c) and b (..., r, c) with broadcast batch dims, where
+// op transposes the last two dims when asked. Inputs must share a float dtype.
+Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const int64_t ar = a.dim(a.ndim() - 2), ac = a.dim(a.ndim() - 1);
+  const int64_t br = b.dim(b.ndim() - 2), bc = b.dim(b.ndim() - 1);
+  const int64_t m = ta ? ac : ar, k = ta ? ar : ac;
+  const int64_t kb = tb ? bc : br, n = tb ? br : bc;
+  if (k != kb)
+    throw Error("op_matmul: inner dimensions do not match: shapes " + shape_str(a.shape()) + " and " +
+                shape_str(b.shape()));
+  const Shape ba = batch_of(a.shape()), bb = batch_of(b.shape());
+  Shape batch = broadcast_shapes(ba, bb, "op_matmul");
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Tensor out(out_shape, a.dtype());
+  const int64_t nb = numel(batch);
+  if (nb == 0 || m == 0 || n == 0) return out;
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    // batch offsets of a and b for each output batch index, through the broadcast strides
+    const size_t nd = batch.size();
+    std::vector<int64_t> sa = kernels::broadcast_strides(ba, nd, batch);
+    std::vector<int64_t> sb = kernels::broadcast_strides(bb, nd, batch);
+    std::vector<int64_t> idx(nd, 0);
+    int64_t oa = 0, ob = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+      ConstMap<T> A(a.data<T>() + oa * ar * ac, ar, ac);
+      ConstMap<T> B(b.data<T>() + ob * br * bc, br, bc);
+      MutMap<T> C(out.data<T>() + i * m * n, m, n);
+      if (k == 0) {
+        C.setZero();
+      } else if (!ta && !tb) {
+        C.noalias() = A * B;
+      } else if (ta && !tb) {
+        C.noalias() = A.transpose() * B;
+      } else if (!ta && tb) {
+        C.noalias() = A * B.transpose();
+      } else {
+        C.noalias() = A.transpose() * B.transpose();
+      }
+      for (int d = static_cast<int>(nd) - 1; d >= 0; --d) {
+        const size_t u = static_cast<size_t>(d);
+        idx[u]++;
+        oa += sa[u];
+        ob += sb[u];
+        if (idx[u] < batch[u]) break;
+        oa -= sa[u] * batch[u];
+        ob -= sb[u] * batch[u];
+        idx[u] = 0;
+      }
+    }
+    return 0;
+  });
+  return out;
+}
+
+// (..., m, k) @ (k, n) as one GEMM over the flattened leading dims: the common case
+// of a dense layer on a batch of sequences.
+Tensor flat_gemm(const Tensor& a, const Tensor& b) {
+  const int64_t k = a.dim(a.ndim() - 1), n = b.dim(1);
+  if (k != b.dim(0))
+    throw Error("op_matmul: inner dimensions do not match: shapes " + shape_str(a.shape()) + " and " +
+                shape_str(b.shape()));
+  Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+  out_shape.push_back(n);
+  Tensor out(out_shape, a.dtype());
+  const int64_t rows = k == 0 ? numel(out_shape) / (n == 0 ? 1 : n) : a.size() / k;
+  dispatch(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    MutMap<T> C(out.data<T>(), rows, n);
+    if (k == 0) {
+      C.setZero();
+    } else {
+      C.noalias() = ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
+    }
+    return 0;
+  });
+  return out;
+}
+
+Tensor matmul_nd(const Tensor& a, const Tensor& b) {
+  if (b.ndim() == 2) return flat_gemm(a, b);
+  return batched_gemm(a, b, false, false);
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a0, const Tensor& b0) {
+  if (a0.ndim() == 0 || b0.ndim() == 0)
+    throw Error("op_matmul: both operands need at least one dimension, got shapes " + shape_str(a0.shape()) +
+                " and " + shape_str(b0.shape()));
+  DType dt = promote(a0.dtype(), b0.dtype());
+  if (!is_float(dt)) dt = DType::Float32;
+  Tensor a = as_dtype(a0, dt), b = as_dtype(b0, dt);
+  // NumPy promotes 1-D operands to matrices and drops the added dim afterwards.
+  const bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
+  Tensor a2 = a_vec ? a.view({1, a.dim(0)}) : a.detach();
+  Tensor b2 = b_vec ? b.view({b.dim(0), 1}) : b.detach();
+  Tensor out = matmul_nd(a2, b2);
+  if (a_vec || b_vec) {
+    Shape s = out.shape();
+    if (b_vec) s.erase(s.end() - 1);
+    if (a_vec) s.erase(s.end() - (b_vec ? 1 : 2));
+    out = out.view(s);
+  }
+  if (!needs_record({a, b})) return out;
+  record("op_matmul", {a, b}, out, [a2, b2](const std::vector<Tensor>& go) {
+    const Tensor& ad = a2;
+    const Tensor& bd = b2;
+    // the gradient in the promoted (matrix) shapes
+    Shape gs(ad.shape().begin(), ad.shape().end() - 1);
+    if (bd.ndim() > 2) {
+      gs = broadcast_shapes(batch_of(ad.shape()), batch_of(bd.shape()), "op_matmul");
+      gs.push_back(ad.dim(ad.ndim() - 2));
+    }
+    gs.push_back(bd.dim(bd.ndim() - 1));
+    Tensor g = go[0].view(gs);
+    Tensor ga, gb;
+    if (bd.ndim() == 2) {
+      // a (..., m, k), b (k, n), g (..., m, n)
+      const int64_t k = bd.dim(0), n = bd.dim(1);
+      const int64_t rows = g.size() / (n == 0 ? 1 : n);
+      ga = Tensor(ad.shape(), ad.dtype());
+      gb = Tensor(bd.shape(), bd.dtype());
+      dispatch(ad.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        ConstMap<T> G(g.data<T>(), rows, n);
+        ConstMap<T> A(ad.data<T>(), rows, k);
+        ConstMap<T> B(bd.data<T>(), k, n);
+        MutMap<T>(ga.data<T>(), rows, k).noalias() = G * B.transpose();
+        MutMap<T>(gb.data<T>(), k, n).noalias() = A.transpose() * G;
+        return 0;
+      });
+    } else {
+      ga = sum_to(batched_gemm(g, bd, false, true), ad.shape());
+      gb = sum_to(batched_gemm(ad, g, true, false), bd.shape());
+    }
+    return std::vector<Tensor>{ga, gb};
+  });
+  // the recorded inputs are the user's tensors, so gradients must come back in their shapes
+  Node* node = out.node().get();
+  const Shape sa = a.shape(), sb = b.shape();
+  BackwardFn inner = std::move(node->backward);
+  node->backward = [inner, sa, sb](const std::vector<Tensor>& go) {
+    std::vector<Tensor> g = inner(go);
+    g[0] = g[0].view(sa);
+    g[1] = g[1].view(sb);
+    return g;
+  };
+  return out;
+}
+
+}  // namespace ops
+}  // namespace core
+}  // namespace recurrent
