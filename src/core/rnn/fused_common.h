@@ -1,0 +1,340 @@
+// Shared machinery of the fused RNN kernels: activations, GEMM wrappers, dropout masks,
+// and the per-call state (Run) that the forward pass fills and the backward pass reads.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../tensor.h"
+#include "fused.h"
+
+namespace recurrent {
+namespace core {
+namespace rnn {
+namespace detail {
+
+// ---- activations ----------------------------------------------------------------
+
+enum class Act { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Relu6, Elu, Selu, Softplus, Softsign, Swish, Exponential };
+
+Act act_from_name(const std::string& name, const char* arg);  // throws Error for unknown names
+
+// Backward gets each derivative from the activation's output, which the forward pass
+// keeps anyway; only swish needs its input as well.
+inline bool act_needs_input(Act a) { return a == Act::Swish; }
+
+template <typename T>
+using ArrMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <typename T>
+using CArrMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+// Keras 3 constants (keras/src/activations/activations.py).
+constexpr double kSeluAlpha = 1.67326324235437728481704299167171;
+constexpr double kSeluScale = 1.05070098735548049341933498529460;
+
+// p[0..n) <- act(p[0..n)), in place. Eigen's array functions vectorise exp and
+// (for float) tanh, which keeps the pointwise pass cheap next to the GEMMs.
+template <typename T>
+inline void act_forward(Act a, T* p, int64_t n) {
+  ArrMap<T> v(p, n);
+  switch (a) {
+    case Act::Linear: return;
+    case Act::Tanh: v = v.tanh(); return;
+    case Act::Sigmoid: v = (T(1) + (-v).exp()).inverse(); return;
+    case Act::HardSigmoid: v = (v * T(1.0 / 6.0) + T(0.5)).max(T(0)).min(T(1)); return;  // relu6(x + 3) / 6
+    case Act::Relu: v = v.max(T(0)); return;
+    case Act::Relu6: v = v.max(T(0)).min(T(6)); return;
+    case Act::Softsign: v = v / (T(1) + v.abs()); return;
+    case Act::Swish: v = v * (T(1) + (-v).exp()).inverse(); return;
+    case Act::Exponential: v = v.exp(); return;
+    case Act::Elu:
+      for (int64_t j = 0; j < n; ++j) p[j] = p[j] > T(0) ? p[j] : std::expm1(p[j]);
+      return;
+    case Act::Selu:
+      for (int64_t j = 0; j < n; ++j)
+        p[j] = p[j] > T(0) ? T(kSeluScale) * p[j] : T(kSeluScale * kSeluAlpha) * std::expm1(p[j]);
+      return;
+    case Act::Softplus:  // log(1 + exp(x)) without overflow
+      for (int64_t j = 0; j < n; ++j) p[j] = std::max(p[j], T(0)) + std::log1p(std::exp(-std::abs(p[j])));
+      return;
+  }
+}
+
+// g[0..n) *= act'(x), given y = act(x) (and x itself when act_needs_input(a)).
+template <typename T>
+inline void act_backward(Act a, const T* x, const T* y, T* g, int64_t n) {
+  ArrMap<T> gv(g, n);
+  CArrMap<T> yv(y, n);
+  switch (a) {
+    case Act::Linear: return;
+    case Act::Tanh: gv *= T(1) - yv.square(); return;
+    case Act::Sigmoid: gv *= yv * (T(1) - yv); return;
+    case Act::HardSigmoid: gv *= ((yv > T(0)) && (yv < T(1))).template cast<T>() * T(1.0 / 6.0); return;
+    case Act::Relu: gv *= (yv > T(0)).template cast<T>(); return;
+    case Act::Relu6: gv *= ((yv > T(0)) && (yv < T(6))).template cast<T>(); return;
+    case Act::Softsign: gv *= (T(1) - yv.abs()).square(); return;  // 1 / (1 + |x|)^2
+    case Act::Exponential: gv *= yv; return;
+    case Act::Elu:  // exp(x) = y + 1 below zero
+      for (int64_t j = 0; j < n; ++j) g[j] *= y[j] > T(0) ? T(1) : y[j] + T(1);
+      return;
+    case Act::Selu:
+      for (int64_t j = 0; j < n; ++j) g[j] *= y[j] > T(0) ? T(kSeluScale) : y[j] + T(kSeluScale * kSeluAlpha);
+      return;
+    case Act::Softplus:  // sigmoid(x) = 1 - exp(-y)
+      for (int64_t j = 0; j < n; ++j) g[j] *= -std::expm1(-y[j]);
+      return;
+    case Act::Swish: {  // s + y (1 - s), s = sigmoid(x)
+      CArrMap<T> xv(x, n);
+      gv *= (T(1) + (-xv).exp()).inverse() * (T(1) - yv) + yv;
+      return;
+    }
+  }
+}
+
+// ---- GEMM over row-major buffers ----------------------------------------------------
+// Every matrix product of the kernels goes through these three, so a faster product
+// (pre-packed weights, a batch-1 path) changes one place.
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MatMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
+template <typename T>
+using CMatMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
+
+template <typename T>
+inline MatMap<T> mat(T* p, int64_t rows, int64_t cols, int64_t ld) {
+  return MatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
+}
+template <typename T>
+inline CMatMap<T> cmat(const T* p, int64_t rows, int64_t cols, int64_t ld) {
+  return CMatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
+}
+
+// C (m, n) = or += A (m, k) B (k, n)
+template <typename T>
+inline void gemm_nn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  auto c = mat(C, m, n, ldc);
+  if (k == 0) {
+    if (!acc) c.setZero();
+    return;
+  }
+  if (acc)
+    c.noalias() += cmat(A, m, k, lda) * cmat(B, k, n, ldb);
+  else
+    c.noalias() = cmat(A, m, k, lda) * cmat(B, k, n, ldb);
+}
+
+// C (m, n) = or += A (m, k) B^T, B stored (n, k)
+template <typename T>
+inline void gemm_nt(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  auto c = mat(C, m, n, ldc);
+  if (k == 0) {
+    if (!acc) c.setZero();
+    return;
+  }
+  if (acc)
+    c.noalias() += cmat(A, m, k, lda) * cmat(B, n, k, ldb).transpose();
+  else
+    c.noalias() = cmat(A, m, k, lda) * cmat(B, n, k, ldb).transpose();
+}
+
+// C (m, n) = or += A^T B, A stored (k, m), B (k, n)
+template <typename T>
+inline void gemm_tn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  auto c = mat(C, m, n, ldc);
+  if (k == 0) {
+    if (!acc) c.setZero();
+    return;
+  }
+  if (acc)
+    c.noalias() += cmat(A, k, m, lda).transpose() * cmat(B, k, n, ldb);
+  else
+    c.noalias() = cmat(A, k, m, lda).transpose() * cmat(B, k, n, ldb);
+}
+
+// ---- dropout masks --------------------------------------------------------------------
+
+// A dropout mask fixed across timesteps (Keras samples one per batch): none, one
+// (B, D) mask shared by every gate, or one per gate (k, B, D) as Keras's
+// implementation 1 uses when recurrent_dropout > 0.
+template <typename T>
+struct Dropout {
+  enum class Mode { None, Shared, PerGate };
+  Mode mode = Mode::None;
+  int64_t B = 0, D = 0;
+  std::vector<T> data;
+  bool none() const { return mode == Mode::None; }
+  bool per_gate() const { return mode == Mode::PerGate; }
+  const T* gate(int g) const { return data.data() + (mode == Mode::PerGate ? g * B * D : 0); }
+};
+
+// dst (B, D) = src (B, D) * m (B, D)
+template <typename T>
+inline void mul_rows(const T* src, const T* m, T* dst, int64_t n) {
+  ArrMap<T>(dst, n) = CArrMap<T>(src, n) * CArrMap<T>(m, n);
+}
+
+// ---- per-call state ---------------------------------------------------------------------
+
+// Everything one fused call computes and what its backward pass needs. Large buffers
+// are core tensors so the bindings' memory accounting sees them.
+template <typename T>
+struct Run {
+  FusedSpec::Kind kind = FusedSpec::Kind::Lstm;
+  int64_t B = 0, S = 0, I = 0, H = 0, k = 1;  // S = timesteps
+  Act act = Act::Tanh, rec = Act::Sigmoid;
+  bool reset_after = true, go_backwards = false, return_sequences = false, zero_output_for_mask = false;
+  bool store_pre = false;  // keep pre-activations in Z (an activation's derivative needs its input)
+  DType dtype = DType::Float32;
+
+  Tensor xs;                         // (S*B, I) time-major in processing order; x * mask when shared
+  std::vector<unsigned char> valid;  // (S*B): step s of row b is unmasked; empty = all unmasked
+  std::vector<unsigned char> emit;   // (S*B): output at (s, b) is the state; else zeros
+  Dropout<T> din, drec;
+
+  Tensor kernel, recurrent_kernel, bias;  // kept alive for backward
+  const T* W = nullptr;                   // (I, kH)
+  const T* U = nullptr;                   // (H, kH)
+  const T* b_in = nullptr;                // (kH) added to the input projection, or null
+  const T* b_rec = nullptr;               // (kH) recurrent bias, GRU reset_after only
+
+  Tensor G;     // (S*B, kH): input projection; after forward, per-step gate activations
+  Tensor Hall;  // ((S+1)*B, H): h before step 0 and after every step
+  Tensor Call;  // ((S+1)*B, H): LSTM carry, same layout
+  Tensor Aux;   // (S*B, H): GRU, recurrent h-part (reset_after) or r * h_prev (reset before)
+  Tensor Z;     // (S*B, kH): pre-activations when store_pre
+
+  int64_t kH() const { return k * H; }
+  bool masked() const { return !valid.empty(); }
+  bool is_valid(int64_t s, int64_t b) const { return valid.empty() || valid[static_cast<size_t>(s * B + b)]; }
+  T* g(int64_t s) { return G.data<T>() + s * B * kH(); }
+  T* h(int64_t s) { return Hall.data<T>() + s * B * H; }  // h(0) = initial, h(s + 1) = after step s
+  T* c(int64_t s) { return Call.data<T>() + s * B * H; }
+};
+
+// The gradient state the backward step loops carry and produce.
+template <typename T>
+struct Back {
+  std::vector<T> dh, dc;  // (B, H): d(loss)/d(state after the current step), then of the initial state
+  const T* dout = nullptr;   // d(loss)/d(output): (B, S, H) with return_sequences, else (B, H); may be null
+  Tensor dXW;                // (S*B, kH): d(loss)/d(input projection incl. input bias)
+  T* dU = nullptr;           // (H, kH) or null when not wanted
+  T* db_rec = nullptr;       // (kH) GRU reset_after recurrent bias, or null
+};
+
+// Adds the output gradient of step s to dh: the output at (s, b) is the state after
+// step s when emitted, else a constant zero.
+template <typename T>
+inline void add_output_grad(const Run<T>& r, const Back<T>& bk, int64_t s, T* dh) {
+  if (!bk.dout) return;
+  if (!r.return_sequences && s != r.S - 1) return;
+  for (int64_t b = 0; b < r.B; ++b) {
+    if (!r.emit.empty() && !r.emit[static_cast<size_t>(s * r.B + b)]) continue;
+    const T* src = r.return_sequences ? bk.dout + (b * r.S + s) * r.H : bk.dout + b * r.H;
+    ArrMap<T>(dh + b * r.H, r.H) += CArrMap<T>(src, r.H);
+  }
+}
+
+// dst (B, gates [g0, g1)) += (h * rm_g) U[:, gates]; dst has row stride ld. scratch: B*H.
+template <typename T>
+inline void rec_forward(const Run<T>& r, const T* h, int g0, int g1, T* dst, int64_t ld, T* scratch) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  if (r.drec.none() || !r.drec.per_gate()) {
+    const T* hin = h;
+    if (!r.drec.none()) {
+      mul_rows(h, r.drec.gate(0), scratch, B * H);
+      hin = scratch;
+    }
+    gemm_nn(true, B, (g1 - g0) * H, H, hin, H, r.U + g0 * H, kH, dst, ld);
+    return;
+  }
+  for (int g = g0; g < g1; ++g) {
+    mul_rows(h, r.drec.gate(g), scratch, B * H);
+    gemm_nn(true, B, H, H, scratch, H, r.U + g * H, kH, dst + (g - g0) * H, ld);
+  }
+}
+
+// dh (B, H) += sum over gates g in [g0, g1) of (dR_g U_g^T) * rm_g; dR has row stride ld
+// and holds the gates' columns from g0 on. scratch: B*H.
+template <typename T>
+inline void rec_backward(const Run<T>& r, const T* dR, int64_t ld, int g0, int g1, T* dh, T* scratch) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  if (r.drec.none()) {
+    gemm_nt(true, B, H, (g1 - g0) * H, dR, ld, r.U + g0 * H, kH, dh, H);
+    return;
+  }
+  if (!r.drec.per_gate()) {
+    gemm_nt(false, B, H, (g1 - g0) * H, dR, ld, r.U + g0 * H, kH, scratch, H);
+    ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(0), B * H);
+    return;
+  }
+  for (int g = g0; g < g1; ++g) {
+    gemm_nt(false, B, H, H, dR + (g - g0) * H, ld, r.U + g * H, kH, scratch, H);
+    ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(g), B * H);
+  }
+}
+
+// dU[:, gates [g0, g1)] = sum over all steps of (hsrc_s * rm_g)^T dR_g: one GEMM over
+// the S*B rows. hsrc (S*B, H) are the recurrent GEMM's left operands before the
+// recurrent dropout mask (apply_mask = false when they already include it).
+template <typename T>
+inline void rec_weight_grad(const Run<T>& r, const T* hsrc, bool apply_mask, const T* dR, int64_t ld, int g0,
+                            int g1, T* dU) {
+  const int64_t B = r.B, H = r.H, kH = r.kH(), n = r.S * B;
+  if (!apply_mask || r.drec.none()) {
+    gemm_tn(false, H, (g1 - g0) * H, n, hsrc, H, dR, ld, dU + g0 * H, kH);
+    return;
+  }
+  std::vector<T> hm(static_cast<size_t>(n * H));
+  auto fill = [&](int g) {
+    const T* m = r.drec.gate(g);
+    for (int64_t s = 0; s < r.S; ++s) mul_rows(hsrc + s * B * H, m, hm.data() + s * B * H, B * H);
+  };
+  if (!r.drec.per_gate()) {
+    fill(0);
+    gemm_tn(false, H, (g1 - g0) * H, n, hm.data(), H, dR, ld, dU + g0 * H, kH);
+    return;
+  }
+  for (int g = g0; g < g1; ++g) {
+    fill(g);
+    gemm_tn(false, H, H, n, hm.data(), H, dR + (g - g0) * H, ld, dU + g * H, kH);
+  }
+}
+
+// Column sums of a (rows, cols) row-major block with row stride ld, added into out.
+template <typename T>
+inline void add_colsums(const T* a, int64_t rows, int64_t cols, int64_t ld, T* out) {
+  if (rows == 0 || cols == 0) return;
+  auto o = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(out, cols);
+  o += cmat(a, rows, cols, ld).colwise().sum();
+}
+
+// ---- the cells (lstm.cpp, gru.cpp, simple.cpp) ------------------------------------------
+
+// Forward: G holds the input projection (incl. input bias); fills Hall/Call from h(0)/c(0)
+// and leaves gate activations in G (plus Aux / Z as the cell needs).
+template <typename T> void lstm_forward(Run<T>& r);
+template <typename T> void gru_forward(Run<T>& r);
+template <typename T> void simple_forward(Run<T>& r);
+
+// Backward: from bk.dh / bk.dc (gradients of the final states) and bk.dout, fills
+// bk.dXW, bk.dU (and bk.db_rec) and leaves the initial states' gradients in bk.dh / bk.dc.
+template <typename T> void lstm_backward(Run<T>& r, Back<T>& bk);
+template <typename T> void gru_backward(Run<T>& r, Back<T>& bk);
+template <typename T> void simple_backward(Run<T>& r, Back<T>& bk);
+
+}  // namespace detail
+}  // namespace rnn
+}  // namespace core
+}  // namespace recurrent

@@ -1,0 +1,211 @@
+// The fused GRU (reset gate after or before the recurrent matmul) forward and its hand-written BPTT.
+#include <algorithm>
+
+#include "fused_common.h"
+
+namespace recurrent {
+namespace core {
+namespace rnn {
+namespace detail {
+
+// Gates z r h (Keras order) in column blocks of G: (B, 3H) per step. With reset_after,
+// the input projection already holds the recurrent bias of z and r (fused.cpp), and
+// Aux keeps the recurrent h-part h_prev U_h + b_rec_h that the reset gate scales.
+template <typename T>
+static void gru_forward_after(Run<T>& r) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  std::vector<T> scratch(static_cast<size_t>(B * H));
+  for (int64_t s = 0; s < r.S; ++s) {
+    T* G = r.g(s);
+    T* A = r.Aux.template data<T>() + s * B * H;
+    const T* hp = r.h(s);
+    T* hn = r.h(s + 1);
+    rec_forward(r, hp, 0, 2, G, kH, scratch.data());
+    if (r.b_rec)
+      for (int64_t b = 0; b < B; ++b) std::copy(r.b_rec + 2 * H, r.b_rec + 3 * H, A + b * H);
+    else
+      std::fill(A, A + B * H, T(0));
+    rec_forward(r, hp, 2, 3, A, H, scratch.data());
+    T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    for (int64_t b = 0; b < B; ++b) {
+      if (!r.is_valid(s, b)) {
+        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+        continue;
+      }
+      T* gi = G + b * kH;
+      if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
+      act_forward(r.rec, gi, 2 * H);  // z, r
+      ArrMap<T> hh(gi + 2 * H, H);
+      hh += CArrMap<T>(gi + H, H) * CArrMap<T>(A + b * H, H);
+      if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
+      act_forward(r.act, gi + 2 * H, H);
+      CArrMap<T> z(gi, H), hpb(hp + b * H, H);
+      ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
+    }
+  }
+}
+
+// reset before: hh = act(x_h + (r * h_prev) U_h); Aux keeps r * h_prev (times the
+// h-gate recurrent dropout mask), the left operand of that GEMM.
+template <typename T>
+static void gru_forward_before(Run<T>& r) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  std::vector<T> scratch(static_cast<size_t>(B * H));
+  const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
+  for (int64_t s = 0; s < r.S; ++s) {
+    T* G = r.g(s);
+    T* A = r.Aux.template data<T>() + s * B * H;
+    const T* hp = r.h(s);
+    T* hn = r.h(s + 1);
+    T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    rec_forward(r, hp, 0, 2, G, kH, scratch.data());
+    for (int64_t b = 0; b < B; ++b) {
+      T* gi = G + b * kH;
+      ArrMap<T> a(A + b * H, H);
+      if (!r.is_valid(s, b)) {
+        a.setZero();  // finite, so the dU GEMM over all rows stays exact
+        continue;
+      }
+      if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
+      act_forward(r.rec, gi, 2 * H);
+      a = CArrMap<T>(gi + H, H) * CArrMap<T>(hp + b * H, H);
+      if (rm_h) a *= CArrMap<T>(rm_h + b * H, H);
+    }
+    gemm_nn(true, B, H, H, A, H, r.U + 2 * H, kH, G + 2 * H, kH);
+    for (int64_t b = 0; b < B; ++b) {
+      if (!r.is_valid(s, b)) {
+        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+        continue;
+      }
+      T* gi = G + b * kH;
+      if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
+      act_forward(r.act, gi + 2 * H, H);
+      CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hpb(hp + b * H, H);
+      ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
+    }
+  }
+}
+
+template <typename T>
+void gru_forward(Run<T>& r) {
+  if (r.reset_after)
+    gru_forward_after(r);
+  else
+    gru_forward_before(r);
+}
+
+// h = z h_prev + (1 - z) hh. Shared first half of both variants' step backward: fills
+// d(hh pre-activation) into the h block of dg, d(z pre-activation) into the z block,
+// and leaves the direct path z * dh in dh.
+template <typename T>
+static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, const T* hpb, T* dg, T* dhb_p) {
+  const int64_t H = r.H;
+  CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hp(hpb, H);
+  ArrMap<T> dhb(dhb_p, H), dz(dg, H), dhh(dg + 2 * H, H);
+  dz = dhb * (hp - hh);
+  dhh = dhb * (T(1) - z);
+  dhb *= z;
+  act_backward(r.act, zs ? zs + 2 * H : nullptr, gi + 2 * H, dg + 2 * H, H);
+  act_backward(r.rec, zs, gi, dg, H);
+}
+
+template <typename T>
+static void gru_backward_after(Run<T>& r, Back<T>& bk) {
+  const int64_t B = r.B, H = r.H, kH = r.kH(), n = r.S * B;
+  std::vector<T> scratch(static_cast<size_t>(B * H)), dRh(static_cast<size_t>(n * H));
+  T* dXW = bk.dXW.template data<T>();
+  T* dh = bk.dh.data();
+  for (int64_t s = r.S - 1; s >= 0; --s) {
+    add_output_grad(r, bk, s, dh);
+    const T* G = r.g(s);
+    const T* A = r.Aux.template data<T>() + s * B * H;
+    const T* hp = r.h(s);
+    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    T* dG = dXW + s * B * kH;
+    T* dA = dRh.data() + s * B * H;
+    for (int64_t b = 0; b < B; ++b) {
+      T* dg = dG + b * kH;
+      if (!r.is_valid(s, b)) {
+        std::fill(dg, dg + kH, T(0));
+        std::fill(dA + b * H, dA + (b + 1) * H, T(0));
+        continue;
+      }
+      const T* gi = G + b * kH;
+      const T* zs = Zs ? Zs + b * kH : nullptr;
+      gru_back_common(r, gi, zs, hp + b * H, dg, dh + b * H);
+      CArrMap<T> rr(gi + H, H), dhh(dg + 2 * H, H);
+      ArrMap<T>(dg + H, H) = dhh * CArrMap<T>(A + b * H, H);  // d r
+      act_backward(r.rec, zs ? zs + H : nullptr, gi + H, dg + H, H);
+      ArrMap<T>(dA + b * H, H) = dhh * rr;  // d(h_prev U_h + b_rec_h)
+    }
+    rec_backward(r, dG, kH, 0, 2, dh, scratch.data());
+    rec_backward(r, dA, H, 2, 3, dh, scratch.data());
+  }
+  if (bk.dU) {
+    rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 2, bk.dU);
+    rec_weight_grad(r, r.h(0), true, dRh.data(), H, 2, 3, bk.dU);
+  }
+  if (bk.db_rec) {
+    add_colsums(dXW, n, 2 * H, kH, bk.db_rec);
+    add_colsums(dRh.data(), n, H, H, bk.db_rec + 2 * H);
+  }
+}
+
+template <typename T>
+static void gru_backward_before(Run<T>& r, Back<T>& bk) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H));
+  const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
+  T* dXW = bk.dXW.template data<T>();
+  T* dh = bk.dh.data();
+  for (int64_t s = r.S - 1; s >= 0; --s) {
+    add_output_grad(r, bk, s, dh);
+    const T* G = r.g(s);
+    const T* hp = r.h(s);
+    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    T* dG = dXW + s * B * kH;
+    for (int64_t b = 0; b < B; ++b) {
+      T* dg = dG + b * kH;
+      if (!r.is_valid(s, b)) {
+        std::fill(dg, dg + kH, T(0));
+        continue;
+      }
+      gru_back_common(r, G + b * kH, Zs ? Zs + b * kH : nullptr, hp + b * H, dg, dh + b * H);
+    }
+    // d(r * h_prev * rm_h) = d(hh pre-activation) U_h^T
+    gemm_nt(false, B, H, H, dG + 2 * H, kH, r.U + 2 * H, kH, drh.data(), H);
+    for (int64_t b = 0; b < B; ++b) {
+      if (!r.is_valid(s, b)) continue;
+      const T* gi = G + b * kH;
+      T* dg = dG + b * kH;
+      ArrMap<T> d(drh.data() + b * H, H);
+      if (rm_h) d *= CArrMap<T>(rm_h + b * H, H);
+      ArrMap<T>(dg + H, H) = d * CArrMap<T>(hp + b * H, H);  // d r
+      ArrMap<T>(dh + b * H, H) += d * CArrMap<T>(gi + H, H);
+      act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, dg + H, H);
+    }
+    rec_backward(r, dG, kH, 0, 2, dh, scratch.data());
+  }
+  if (bk.dU) {
+    rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 2, bk.dU);
+    rec_weight_grad(r, r.Aux.template data<T>(), false, dXW + 2 * H, kH, 2, 3, bk.dU);
+  }
+}
+
+template <typename T>
+void gru_backward(Run<T>& r, Back<T>& bk) {
+  if (r.reset_after)
+    gru_backward_after(r, bk);
+  else
+    gru_backward_before(r, bk);
+}
+
+template void gru_forward<float>(Run<float>&);
+template void gru_forward<double>(Run<double>&);
+template void gru_backward<float>(Run<float>&, Back<float>&);
+template void gru_backward<double>(Run<double>&, Back<double>&);
+
+}  // namespace detail
+}  // namespace rnn
+}  // namespace core
+}  // namespace recurrent

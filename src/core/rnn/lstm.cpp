@@ -1,0 +1,95 @@
+// The fused LSTM: per-step recurrent GEMM + pointwise gates forward, and its hand-written BPTT.
+#include <algorithm>
+
+#include "fused_common.h"
+
+namespace recurrent {
+namespace core {
+namespace rnn {
+namespace detail {
+
+// Gates i f c o (Keras order), in column blocks of G: (B, 4H) per step.
+template <typename T>
+void lstm_forward(Run<T>& r) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H));
+  for (int64_t s = 0; s < r.S; ++s) {
+    T* G = r.g(s);
+    const T* hp = r.h(s);
+    const T* cp = r.c(s);
+    T* hn = r.h(s + 1);
+    T* cn = r.c(s + 1);
+    rec_forward(r, hp, 0, 4, G, kH, scratch.data());
+    if (r.store_pre) std::copy(G, G + B * kH, r.Z.template data<T>() + s * B * kH);
+    for (int64_t b = 0; b < B; ++b) {
+      if (!r.is_valid(s, b)) {  // a masked step carries both states; its gates are never read
+        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+        std::copy(cp + b * H, cp + (b + 1) * H, cn + b * H);
+        continue;
+      }
+      T* gi = G + b * kH;
+      act_forward(r.rec, gi, 2 * H);  // i, f
+      act_forward(r.act, gi + 2 * H, H);
+      act_forward(r.rec, gi + 3 * H, H);
+      CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
+      ArrMap<T> c(cn + b * H, H), a(ac.data(), H);
+      c = f * CArrMap<T>(cp + b * H, H) + i * g;
+      a = c;
+      act_forward(r.act, ac.data(), H);
+      ArrMap<T>(hn + b * H, H) = o * a;
+    }
+  }
+}
+
+template <typename T>
+void lstm_backward(Run<T>& r, Back<T>& bk) {
+  const int64_t B = r.B, H = r.H, kH = r.kH();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H));
+  T* dXW = bk.dXW.template data<T>();
+  T* dh = bk.dh.data();
+  T* dc = bk.dc.data();
+  for (int64_t s = r.S - 1; s >= 0; --s) {
+    add_output_grad(r, bk, s, dh);
+    const T* G = r.g(s);
+    const T* cp = r.c(s);
+    const T* cn = r.c(s + 1);
+    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    T* dG = dXW + s * B * kH;
+    for (int64_t b = 0; b < B; ++b) {
+      T* dg = dG + b * kH;
+      if (!r.is_valid(s, b)) {  // gradients pass through a masked step unchanged
+        std::fill(dg, dg + kH, T(0));
+        continue;
+      }
+      const T* gi = G + b * kH;
+      CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
+      ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), d(dct.data(), H), a(ac.data(), H);
+      a = CArrMap<T>(cn + b * H, H);
+      act_forward(r.act, ac.data(), H);
+      ArrMap<T>(dg + 3 * H, H) = dhb * a;  // d o
+      d = dhb * o;
+      act_backward(r.act, cn + b * H, ac.data(), dct.data(), H);
+      d += dcb;                                               // d c_t, total
+      ArrMap<T>(dg, H) = d * g;                               // d i
+      ArrMap<T>(dg + H, H) = d * CArrMap<T>(cp + b * H, H);  // d f
+      ArrMap<T>(dg + 2 * H, H) = d * i;                       // d g
+      dcb = d * f;                                            // d c_{t-1}
+      act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, dg, 2 * H);
+      act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, dg + 2 * H, H);
+      act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, dg + 3 * H, H);
+      dhb.setZero();  // h_{t-1} reaches this step only through the recurrent GEMM
+    }
+    rec_backward(r, dG, kH, 0, 4, dh, scratch.data());
+  }
+  if (bk.dU) rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 4, bk.dU);
+}
+
+template void lstm_forward<float>(Run<float>&);
+template void lstm_forward<double>(Run<double>&);
+template void lstm_backward<float>(Run<float>&, Back<float>&);
+template void lstm_backward<double>(Run<double>&, Back<double>&);
+
+}  // namespace detail
+}  // namespace rnn
+}  // namespace core
+}  // namespace recurrent
