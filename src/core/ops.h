@@ -67,6 +67,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 Tensor flip(const Tensor& x, std::vector<int> axes);
 Tensor tile(const Tensor& x, const std::vector<int64_t>& reps);
 Tensor one_hot(const Tensor& indices, int64_t num_classes, DType dtype);  // last axis
+Tensor copy(const Tensor& x);  // a new buffer; the gradient passes through
 
 // ---- helpers used by several ops ----
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
