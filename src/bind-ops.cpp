@@ -63,7 +63,7 @@ Tensor flat(const Tensor& x) { return ops::reshape(x, Shape{x.size()}); }
 // ---- elementwise
 
 // op: the index of core::ops::Binary (Add, Sub, Mul, Div, Max, Min, Pow).
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_binary(int op, SEXP a, SEXP b) {
   if (op < 0 || op > 6) throw Error("cpp_binary: unknown op code");
   Tensor ta, tb;
@@ -72,7 +72,7 @@ SEXP cpp_binary(int op, SEXP a, SEXP b) {
 }
 
 // op: the index of core::ops::Compare (Eq, Ne, Gt, Ge, Lt, Le, And, Or).
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_compare(int op, SEXP a, SEXP b) {
   if (op < 0 || op > 7) throw Error("cpp_compare: unknown op code");
   Tensor ta, tb;
@@ -80,46 +80,46 @@ SEXP cpp_compare(int op, SEXP a, SEXP b) {
   return bind::wrap(ops::compare(static_cast<ops::Compare>(op), ta, tb));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_logical_not(SEXP x) { return bind::wrap(ops::logical_not(bind::as_tensor(x))); }
 
 // op: the index of core::ops::Unary (Neg, Square, Sqrt, Exp, Log, ...).
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_unary(int op, SEXP x) {
   if (op < 0 || op > static_cast<int>(ops::Unary::Reciprocal)) throw Error("cpp_unary: unknown op code");
   return bind::wrap(ops::unary(static_cast<ops::Unary>(op), bind::as_tensor(x)));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_elu(SEXP x, double alpha) { return bind::wrap(ops::elu(bind::as_tensor(x), alpha)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_leaky_relu(SEXP x, double negative_slope) {
   return bind::wrap(ops::leaky_relu(bind::as_tensor(x), negative_slope));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_clip(SEXP x, double lo, double hi) { return bind::wrap(ops::clip(bind::as_tensor(x), lo, hi)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_where(SEXP condition, SEXP a, SEXP b) {
   Tensor ta, tb;
   operands(a, b, ta, tb);
   return bind::wrap(ops::where(bind::as_tensor(condition), ta, tb));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_cast(SEXP x, std::string dtype) {
   return bind::wrap(ops::cast(bind::as_tensor(x), recurrent::core::dtype_from_name(dtype)));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_stop_gradient(SEXP x) { return bind::wrap(ops::stop_gradient(bind::as_tensor(x))); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_copy(SEXP x) { return bind::wrap(ops::copy(bind::as_tensor(x))); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_matmul(SEXP a, SEXP b) {
   Tensor ta, tb;
   operands(a, b, ta, tb);
@@ -129,20 +129,20 @@ SEXP cpp_matmul(SEXP a, SEXP b) {
 // ---- reductions
 
 // op: the index of core::ops::Reduce (Sum, Mean, Max, Min, Prod); axes NULL = all.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_reduce(int op, SEXP x, SEXP axes, bool keepdims) {
   if (op < 0 || op > 4) throw Error("cpp_reduce: unknown op code");
   return bind::wrap(ops::reduce(static_cast<ops::Reduce>(op), bind::as_tensor(x), int_vector(axes), keepdims));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_softmax(SEXP x, int axis, bool log) {
   Tensor t = bind::as_tensor(x);
   return bind::wrap(log ? ops::log_softmax(t, axis) : ops::softmax(t, axis));
 }
 
 // axis NULL: over the flattened tensor. The result is 0-based.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_argmax(SEXP x, SEXP axis, bool keepdims, bool is_max) {
   Tensor t = bind::as_tensor(x);
   if (Rf_isNull(axis)) {
@@ -155,7 +155,7 @@ SEXP cpp_argmax(SEXP x, SEXP axis, bool keepdims, bool is_max) {
 }
 
 // axis NULL: over the flattened tensor.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_cumsum(SEXP x, SEXP axis) {
   Tensor t = bind::as_tensor(x);
   if (Rf_isNull(axis)) return bind::wrap(ops::cumsum(flat(t), 0));
@@ -164,43 +164,43 @@ SEXP cpp_cumsum(SEXP x, SEXP axis) {
 
 // ---- shape
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_reshape(SEXP x, SEXP shape) { return bind::wrap(ops::reshape(bind::as_tensor(x), int64_vector(shape))); }
 
 // perm NULL: reverse the axes.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_transpose(SEXP x, SEXP perm) { return bind::wrap(ops::transpose(bind::as_tensor(x), int_vector(perm))); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_concatenate(SEXP xs, int axis) { return bind::wrap(ops::concatenate(tensor_list(xs, "op_concatenate"), axis)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_split(SEXP x, SEXP sizes, int axis) {
   return bind::wrap_all(ops::split(bind::as_tensor(x), int64_vector(sizes), axis));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_stack(SEXP xs, int axis) { return bind::wrap(ops::stack(tensor_list(xs, "op_stack"), axis)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_unstack(SEXP x, int axis) { return bind::wrap_all(ops::unstack(bind::as_tensor(x), axis)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_expand_dims(SEXP x, int axis) { return bind::wrap(ops::expand_dims(bind::as_tensor(x), axis)); }
 
 // axes NULL: every axis of size 1.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_squeeze(SEXP x, SEXP axes) { return bind::wrap(ops::squeeze(bind::as_tensor(x), int_vector(axes))); }
 
 // start 0-based; size -1 = to the end.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_slice(SEXP x, SEXP start, SEXP size) {
   return bind::wrap(ops::slice(bind::as_tensor(x), int64_vector(start), int64_vector(size)));
 }
 
 // axis NULL: over the flattened tensor. With one_based, positive indices count from 1
 // and negative ones from the end (-1 is the last), as keras3's op_take does.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_take(SEXP x, SEXP indices, SEXP axis, bool one_based) {
   Tensor t = bind::as_tensor(x);
   Tensor idx = bind::as_tensor(indices);
@@ -227,20 +227,20 @@ SEXP cpp_take(SEXP x, SEXP indices, SEXP axis, bool one_based) {
   return bind::wrap(ops::take(t, z, ax));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_broadcast_to(SEXP x, SEXP shape) {
   return bind::wrap(ops::broadcast_to(bind::as_tensor(x), bind::shape_arg(shape)));
 }
 
 // axes NULL: every axis.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_flip(SEXP x, SEXP axes) { return bind::wrap(ops::flip(bind::as_tensor(x), int_vector(axes))); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_tile(SEXP x, SEXP repeats) { return bind::wrap(ops::tile(bind::as_tensor(x), int64_vector(repeats))); }
 
 // The new axis is last; `indices` are class ids, shifted down by one when one_based.
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_one_hot(SEXP indices, double num_classes, SEXP dtype, bool one_based) {
   Tensor idx = bind::as_tensor(indices);
   if (one_based) idx = ops::binary(ops::Binary::Sub, ops::cast(idx, DType::Float64), Tensor::scalar(1.0, DType::Float64));

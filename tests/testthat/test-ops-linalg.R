@@ -1,0 +1,48 @@
+f64 <- function(x) op_convert_to_tensor(x, dtype = "float64")
+
+test_that("op_matmul and %*% match base matrix products", {
+  a <- matrix(c(1.5, -2, 0.5, 3, 1, -1), 2, 3)
+  b <- matrix(c(0.25, 1, -2, 4, 0.5, 1.5), 3, 2)
+  expect_equal(as_r(op_matmul(f64(a), f64(b))), a %*% b)
+  expect_equal(as_r(f64(a) %*% f64(b)), a %*% b)
+  expect_equal(as_r(f64(a) %*% b), a %*% b)
+  expect_equal(as_r(a %*% f64(b)), a %*% b)
+  expect_equal(a %*% b, base::`%*%`(a, b))  # plain matrices still use base
+  v <- c(1, 2, 3)
+  expect_equal(as.vector(as_r(op_matmul(f64(a), f64(v)))), as.vector(a %*% v))
+  expect_equal(dim(op_matmul(f64(a), f64(v))), 2L)
+  expect_equal(as.numeric(as_r(op_matmul(f64(v), f64(v)))), sum(v * v))
+  # batched: leading dims broadcast
+  x <- array(seq_len(24) / 10, c(2, 3, 4))
+  w <- matrix(seq_len(8) / 4, 4, 2)
+  got <- as_r(op_matmul(f64(x), f64(w)))
+  expect_equal(got[2, , ], x[2, , ] %*% w)
+  expect_equal(op_dtype(op_matmul(op_convert_to_tensor(matrix(1:4, 2)), op_convert_to_tensor(matrix(1:4, 2)))), "float32")
+  expect_error(op_matmul(f64(a), f64(a)), "op_matmul.*\\(2, 3\\).*\\(2, 3\\)")
+})
+
+test_that("op_dot follows NumPy's dot", {
+  a <- matrix(c(1, 2, 3, 4, 5, 6), 2, 3)
+  b <- matrix(c(1, 0, -1, 2, 1, 0), 3, 2)
+  expect_equal(as_r(op_dot(f64(a), f64(b))), a %*% b)
+  expect_equal(as.numeric(as_r(op_dot(c(1, 2, 3), c(4, 5, 6)))), 32)
+  expect_equal(as_r(op_dot(f64(a), 2)), a * 2)
+  x <- array(seq_len(12), c(2, 2, 3))
+  y <- array(seq_len(24) / 3, c(2, 3, 4))
+  got <- as_r(op_dot(f64(x), f64(y)))
+  expect_equal(dim(got), c(2L, 2L, 2L, 4L))
+  for (i in 1:2) for (j in 1:2) for (k in 1:2) expect_equal(got[i, j, k, ], as.vector(x[i, j, ] %*% y[k, , ]))
+  expect_error(op_dot(f64(x), f64(array(1, c(2, 2, 4)))), class = "recurrent_error_argument")
+})
+
+test_that("matmul and dot gradients match finite differences", {
+  a <- matrix(c(0.5, -1.2, 2, 0.3, 1.1, -0.7), 2, 3)
+  b <- matrix(c(1.3, 0.2, -0.4, 0.9, -1.5, 0.6), 3, 2)
+  expect_grad(op_matmul, a, b)
+  expect_grad(op_matmul, a, c(0.4, -0.3, 1.2))
+  expect_grad(op_matmul, c(0.4, -0.3), a)
+  expect_grad(op_matmul, array(seq(-1, 1, length.out = 12), c(2, 2, 3)), b)
+  expect_grad(op_matmul, array(seq(-1, 1, length.out = 12), c(2, 2, 3)), array(seq(0.1, 1.2, length.out = 12), c(2, 3, 2)))
+  expect_grad(op_dot, array(seq(-1, 1, length.out = 12), c(2, 2, 3)), array(seq(0.1, 2.4, length.out = 24), c(2, 3, 4)))
+  expect_grad(op_dot, a, b)
+})
