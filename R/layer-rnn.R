@@ -200,19 +200,28 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
                    class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
   at <- new.env(parent = emptyenv())
   at$t <- NA_integer_
+  stacked <- is_stacked_cell(cell)
+  # runs once per timestep: the common case (one cell, no extra arguments, a flat list
+  # of new states) takes no detours; C++ checks what comes back
   step <- function(x_t, flat_states, t) {
     at$t <- t
-    st <- nest_states(cell, flat_states)
-    res <- if (!pass_training && !pass_constants) call_fn(x_t, st) else {
-      args <- list(x_t, st)
+    res <- if (!pass_training && !pass_constants) {
+      call_fn(x_t, if (stacked) nest_states(cell, flat_states) else flat_states)
+    } else {
+      args <- list(x_t, if (stacked) nest_states(cell, flat_states) else flat_states)
       if (pass_training) args$training <- isTRUE(training)
       if (pass_constants) args$constants <- constants
       do.call(call_fn, args)
     }
-    check_cell_result(res)
-    out <- res[[1]]
-    if (inherits(out, "recurrent_variable")) out <- out$handle
-    list(out, flatten_tensors(res[[2]]))
+    if (!is.list(res) || length(res) != 2L || is.object(res)) check_cell_result(res)
+    ns <- res[[2L]]
+    if (stacked || !is.list(ns) || is.object(ns)) ns <- flatten_tensors(ns)
+    out <- res[[1L]]
+    if (!inherits(out, "recurrent_tensor")) {
+      check_cell_result(res)
+      if (inherits(out, "recurrent_variable")) out <- out$handle
+    }
+    list(out, ns)
   }
   res <- rlang::try_fetch(
     cpp_rnn_loop(step, sequences, states, mask, layer$go_backwards, layer$return_sequences, layer$zero_output_for_mask),
