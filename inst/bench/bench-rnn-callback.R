@@ -2,7 +2,7 @@
 # layer_rnn()'s C++ loop, next to (a) the loop calling an R step that does no work and
 # (b) the same step in C++ (the fused SimpleRNN kernel with a linear activation and no
 # bias computes exactly x W + h U). Forward only, float32, batch 32, 5 features,
-# 32 units, 1000 timesteps; median of several runs, times from one process.
+# 32 units, 1000 timesteps; median CPU time of several runs, all in one process.
 #
 #   Rscript inst/bench/bench-rnn-callback.R [repetitions]
 suppressPackageStartupMessages(library(recurrent))
@@ -57,7 +57,9 @@ invisible(fused())
 per_step_us <- function(f) {
   times <- vapply(seq_len(reps), function(i) {
     gc(FALSE)
-    system.time(f())[["elapsed"]]
+    # CPU time of this process: steadier than wall time on a shared machine
+    t <- system.time(f())
+    t[["user.self"]] + t[["sys.self"]]
   }, 0)
   median(times) / Tn * 1e6
 }
