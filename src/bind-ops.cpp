@@ -53,10 +53,21 @@ std::vector<Tensor> tensor_list(SEXP xs, const char* op) {
   std::vector<Tensor> out;
   out.reserve(static_cast<size_t>(n));
   for (R_xlen_t i = 0; i < n; ++i) out.push_back(bind::as_tensor(VECTOR_ELT(xs, i), like));
+  if (n == 1 && TYPEOF(VECTOR_ELT(xs, 0)) == ENVSXP) out[0] = ops::copy(out[0]);  // see snapshot()
   return out;
 }
 
 Tensor flat(const Tensor& x) { return ops::reshape(x, Shape{x.size()}); }
+
+// A variable (an R6 environment holding a tensor) is updated in place by assign() and
+// the optimizers. Ops that could hand back the variable's own storage (views, identity
+// permutations, same-dtype casts) work on a copy instead, so their result is a
+// snapshot, as reading a variable is in Keras; gradients still reach the variable
+// through the copy.
+Tensor snapshot(SEXP x) {
+  Tensor t = bind::as_tensor(x);
+  return TYPEOF(x) == ENVSXP ? ops::copy(t) : t;
+}
 
 }  // namespace
 
@@ -110,11 +121,13 @@ SEXP cpp_where(SEXP condition, SEXP a, SEXP b) {
 
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_cast(SEXP x, std::string dtype) {
-  return bind::wrap(ops::cast(bind::as_tensor(x), recurrent::core::dtype_from_name(dtype)));
+  const DType d = recurrent::core::dtype_from_name(dtype);
+  Tensor t = bind::as_tensor(x);
+  return bind::wrap(ops::cast(t.dtype() == d ? snapshot(x) : t, d));
 }
 
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_stop_gradient(SEXP x) { return bind::wrap(ops::stop_gradient(bind::as_tensor(x))); }
+SEXP cpp_stop_gradient(SEXP x) { return bind::wrap(ops::stop_gradient(snapshot(x))); }
 
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_copy(SEXP x) { return bind::wrap(ops::copy(bind::as_tensor(x))); }
@@ -165,11 +178,11 @@ SEXP cpp_cumsum(SEXP x, SEXP axis) {
 // ---- shape
 
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_reshape(SEXP x, SEXP shape) { return bind::wrap(ops::reshape(bind::as_tensor(x), int64_vector(shape))); }
+SEXP cpp_reshape(SEXP x, SEXP shape) { return bind::wrap(ops::reshape(snapshot(x), int64_vector(shape))); }
 
 // perm NULL: reverse the axes.
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_transpose(SEXP x, SEXP perm) { return bind::wrap(ops::transpose(bind::as_tensor(x), int_vector(perm))); }
+SEXP cpp_transpose(SEXP x, SEXP perm) { return bind::wrap(ops::transpose(snapshot(x), int_vector(perm))); }
 
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_concatenate(SEXP xs, int axis) { return bind::wrap(ops::concatenate(tensor_list(xs, "op_concatenate"), axis)); }
@@ -186,11 +199,11 @@ SEXP cpp_stack(SEXP xs, int axis) { return bind::wrap(ops::stack(tensor_list(xs,
 Rcpp::List cpp_unstack(SEXP x, int axis) { return bind::wrap_all(ops::unstack(bind::as_tensor(x), axis)); }
 
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_expand_dims(SEXP x, int axis) { return bind::wrap(ops::expand_dims(bind::as_tensor(x), axis)); }
+SEXP cpp_expand_dims(SEXP x, int axis) { return bind::wrap(ops::expand_dims(snapshot(x), axis)); }
 
 // axes NULL: every axis of size 1.
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_squeeze(SEXP x, SEXP axes) { return bind::wrap(ops::squeeze(bind::as_tensor(x), int_vector(axes))); }
+SEXP cpp_squeeze(SEXP x, SEXP axes) { return bind::wrap(ops::squeeze(snapshot(x), int_vector(axes))); }
 
 // start 0-based; size -1 = to the end.
 // [[Rcpp::export(rng = false)]]
@@ -229,7 +242,7 @@ SEXP cpp_take(SEXP x, SEXP indices, SEXP axis, bool one_based) {
 
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_broadcast_to(SEXP x, SEXP shape) {
-  return bind::wrap(ops::broadcast_to(bind::as_tensor(x), bind::shape_arg(shape)));
+  return bind::wrap(ops::broadcast_to(snapshot(x), bind::shape_arg(shape)));
 }
 
 // axes NULL: every axis.
