@@ -27,7 +27,7 @@ StackedRNNCells <- R6::R6Class("StackedRNNCells",
         single <- is_single_state(c$state_size)
         res <- call_cell(c, x, if (single) list(st) else st, training, constants)
         x <- res[[1]]
-        ns <- flatten_tensors(res[[2]])
+        ns <- flatten_states(res[[2]])
         new_states[[i]] <- if (single) ns[[1]] else ns
       }
       list(x, new_states)

@@ -215,7 +215,7 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
     }
     if (!is.list(res) || length(res) != 2L || is.object(res)) check_cell_result(res)
     ns <- res[[2L]]
-    if (stacked || !is.list(ns) || is.object(ns)) ns <- flatten_tensors(ns)
+    if (stacked || !is.list(ns) || is.object(ns)) ns <- flatten_states(ns)
     out <- res[[1L]]
     if (!inherits(out, "recurrent_tensor")) {
       check_cell_result(res)

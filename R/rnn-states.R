@@ -29,10 +29,10 @@ cell_output_size <- function(cell) {
 }
 
 # A list of tensors (possibly nested, possibly a bare tensor) as a flat list.
-flatten_tensors <- function(x) {
+flatten_states <- function(x) {
   if (is.null(x)) return(list())
   if (op_is_tensor(x)) return(list(if (inherits(x, "recurrent_variable")) x$handle else x))
-  if (is.list(x) && !is.object(x)) return(do.call(c, c(list(list()), lapply(x, flatten_tensors))))
+  if (is.list(x) && !is.object(x)) return(do.call(c, c(list(list()), lapply(x, flatten_states))))
   if (is.numeric(x) || is.logical(x)) return(list(x))
   cli::cli_abort(c("States must be tensors or lists of tensors.", x = "Got {.obj_type_friendly {x}}."),
                  class = c("recurrent_error_cell", "recurrent_error"), call = NULL)
@@ -65,14 +65,14 @@ cell_initial_states <- function(cell, batch_size, dtype) {
   }
   if (is.function(cell$get_initial_state)) {
     st <- cell$get_initial_state(batch_size = batch_size)
-    return(lapply(flatten_tensors(st), function(s) as_tensor(s, dtype)))
+    return(lapply(flatten_states(st), function(s) as_tensor(s, dtype)))
   }
   lapply(flat_state_sizes(cell$state_size), function(n) cpp_zeros(c(batch_size, n), dtype))
 }
 
 # The states a user or reset_state() supplies, checked against the cell.
 check_given_states <- function(states, sizes, batch_size, dtype, arg = "initial_state", call = rlang::caller_env()) {
-  flat <- flatten_tensors(states)
+  flat <- flatten_states(states)
   if (length(flat) != length(sizes))
     cli::cli_abort(c("{.arg {arg}} must have one tensor per state of the cell: {length(sizes)}.",
                      x = "Got {length(flat)}."),
