@@ -1,0 +1,262 @@
+# Models are layers: the Model base adds what keras3 users call on models
+# (layers, get_layer, summary, predict). Functional and Sequential models live in
+# model-functional.R and model-sequential.R.
+
+ModelBase <- R6::R6Class("Model",
+  inherit = LayerBase,
+  lock_objects = FALSE,
+  lock_class = FALSE,
+  public = list(
+    get_layer = function(name = NULL, index = NULL) model_get_layer(self, name, index),
+    summary = function(...) {
+      txt <- format_model_summary(self, ...)
+      writeLines(txt)
+      invisible(txt)
+    },
+    predict = function(x, batch_size = NULL, verbose = "auto", steps = NULL, callbacks = NULL) {
+      model_predict(self, x, batch_size = batch_size, steps = steps)
+    },
+    print = function(...) {
+      writeLines(format_model_summary(self))
+      invisible(self)
+    }
+  ),
+  active = list(
+    layers = function() lapply(model_layers(self), wrap_layer)
+  ),
+  private = list(
+    .supports_masking = TRUE,
+    .s3_class = c("recurrent_model", "keras.src.models.model.Model")
+  )
+)
+
+# The layers a model lists in `$layers` (R6 objects).
+model_layers <- function(model) {
+  f <- model$list_layers
+  if (is.function(f)) return(f())
+  layer_children(model)
+}
+
+model_get_layer <- function(model, name = NULL, index = NULL, call = NULL) {
+  layers <- model_layers(model)
+  if (!is.null(name) && !is.null(index))
+    cli::cli_abort("Give either {.arg name} or {.arg index}, not both.",
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  if (!is.null(index)) {
+    if (!is.numeric(index) || length(index) != 1 || is.na(index) || index != trunc(index))
+      cli::cli_abort(c("{.arg index} must be a whole number.", x = "Got {.obj_type_friendly {index}}."),
+                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    n <- length(layers)
+    if (index == 0)
+      cli::cli_abort(c("{.arg index} is 1-based; 0 is not a layer index.", i = "The first layer is {.code index = 1}."),
+                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    pos <- if (index > 0) index else n + 1 + index
+    if (pos < 1 || pos > n)
+      cli::cli_abort(c("{.arg index} is out of range.", x = "Got {index}; the model has {n} layer{?s}."),
+                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    return(wrap_layer(layers[[pos]]))
+  }
+  if (!is.null(name)) {
+    if (!is.character(name) || length(name) != 1)
+      cli::cli_abort(c("{.arg name} must be a string.", x = "Got {.obj_type_friendly {name}}."),
+                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    for (l in layers) if (identical(l$name, name)) return(wrap_layer(l))
+    nms <- vapply(layers, function(l) l$name, "")
+    cli::cli_abort(c("No layer named {.val {name}}.", i = "Layers: {.val {nms}}."),
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  }
+  cli::cli_abort("Give a layer {.arg name} or {.arg index}.",
+                 class = c("recurrent_error_argument", "recurrent_error"), call = call)
+}
+
+#' Retrieve a layer of a model
+#'
+#' @param object A model.
+#' @param name A layer name, or `NULL`.
+#' @param index A 1-based position in `object$layers`, or `NULL`. Negative
+#'   values count from the end (`-1` is the last layer). A functional model's
+#'   first layer is its input layer.
+#' @returns The layer.
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3) |>
+#'   layer_dense(4, name = "hidden") |>
+#'   layer_dense(1)
+#' get_layer(model, "hidden")
+#' get_layer(model, index = -1)
+#' @export
+get_layer <- function(object, name = NULL, index = NULL) {
+  model_get_layer(unwrap_model(object), name, index, call = rlang::current_env())
+}
+
+#' Remove the last layer of a sequential model
+#'
+#' @param object A sequential model.
+#' @param rebuild Logical, default `TRUE`: recompute the model's output.
+#' @returns `object`, invisibly (it is modified in place).
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3) |>
+#'   layer_dense(4) |>
+#'   layer_dense(1)
+#' pop_layer(model)
+#' length(model$layers)
+#' @export
+pop_layer <- function(object, rebuild = TRUE) {
+  model <- unwrap_model(object)
+  if (!inherits(model, "Sequential"))
+    cli::cli_abort("{.fn pop_layer} needs a sequential model.", class = c("recurrent_error_argument", "recurrent_error"))
+  model$pop(rebuild = rebuild)
+  invisible(object)
+}
+
+unwrap_model <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (inherits(x, "recurrent_model")) return(attr(x, "layer", exact = TRUE))
+  if (inherits(x, "Model") && inherits(x, "R6")) return(x)
+  cli::cli_abort(c("{.arg {arg}} must be a model.", x = "Got {.obj_type_friendly {x}}."),
+                 class = c("recurrent_error_argument", "recurrent_error"), call = call)
+}
+
+#' Define a new model class
+#'
+#' `Model()` (alias `new_model_class()`) works like [Layer()] but makes a model
+#' class: its instances also have `summary()`, `predict()` and the training
+#' methods. Sub-layers stored in fields (`self$dense <- layer_dense(units =
+#' 4)`) are tracked, so their weights are the model's weights.
+#'
+#' @inheritParams Layer
+#' @returns A model constructor.
+#' @examples
+#' two_layers <- Model("TwoLayers",
+#'   initialize = function(units = 4, ...) {
+#'     super$initialize(...)
+#'     self$hidden <- layer_dense(units = units, activation = "relu")
+#'     self$out <- layer_dense(units = 1)
+#'   },
+#'   call = function(inputs) self$out(self$hidden(inputs))
+#' )
+#' m <- two_layers()
+#' m(matrix(1, 2, 3))
+#' length(m$weights)
+#' @export
+Model <- function(classname, initialize = NULL, call = NULL, build = NULL, get_config = NULL, ...,
+                  public = list(), private = list(), active = list(), inherit = NULL,
+                  parent_env = parent.frame()) {
+  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), list(...))
+  members <- members[!vapply(members, is.null, TRUE)]
+  for (nm in names(public)) members[[nm]] <- public[[nm]]
+  new_r6_layer_class(classname, members, private, active, inherit, parent_env, base = ModelBase)
+}
+
+#' @rdname Model
+#' @export
+new_model_class <- Model
+
+# ---- predict -------------------------------------------------------------------------
+
+#' Predictions of a model
+#'
+#' Runs the model in inference mode (dropout off, no gradients recorded) on `x`
+#' in batches and returns R arrays.
+#'
+#' @param object A model.
+#' @param x Inputs: an R array (batch first), a tensor, or a list of them for
+#'   a model with several inputs.
+#' @param batch_size `NULL` (default, 32) or a positive whole number: samples
+#'   per batch.
+#' @param verbose Accepted for compatibility; predictions print nothing.
+#' @param steps `NULL` (default: all of `x`) or the number of batches to run.
+#' @param callbacks Accepted for compatibility; unused.
+#' @param ... Unused.
+#' @returns An R array with the batch dimension first, or a list of arrays for
+#'   a model with several outputs.
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3) |> layer_dense(2)
+#' predict(model, matrix(runif(30), 10, 3))
+#' @export
+predict.recurrent_model <- function(object, x, batch_size = NULL, verbose = "auto", steps = NULL,
+                                    callbacks = NULL, ...) {
+  model_predict(unwrap_model(object), x, batch_size = batch_size, steps = steps, call = rlang::current_env())
+}
+
+#' @rdname predict.recurrent_model
+#' @export
+predict_on_batch <- function(object, x) {
+  model <- unwrap_model(object)
+  out <- without_gradient_recording(eager_call(model, prepare_predict_input(x), training = FALSE))
+  outputs_to_arrays(out)
+}
+
+prepare_predict_input <- function(x) {
+  if (is.data.frame(x)) return(as.matrix(x))
+  if (is.list(x) && !is.object(x)) return(lapply(x, prepare_predict_input))
+  x
+}
+
+model_predict <- function(model, x, batch_size = NULL, steps = NULL, call = rlang::caller_env()) {
+  x <- prepare_predict_input(x)
+  if (is.null(batch_size)) batch_size <- 32L
+  if (!is.numeric(batch_size) || length(batch_size) != 1 || is.na(batch_size) || batch_size < 1 ||
+      batch_size != trunc(batch_size))
+    cli::cli_abort(c("{.arg batch_size} must be a positive whole number.", x = "Got {.obj_type_friendly {batch_size}}."),
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  leaves <- if (is.list(x) && !is.object(x)) x else list(x)
+  ns <- vapply(leaves, function(l) {
+    d <- if (op_is_tensor(l)) dim(l) else (dim(l) %||% length(l))
+    as.numeric(d[1])
+  }, 0)
+  if (length(ns) == 0 || any(is.na(ns)))
+    cli::cli_abort("{.arg x} must be an array, a tensor, or a list of them.",
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  if (length(unique(ns)) != 1)
+    cli::cli_abort(c("All inputs must have the same number of samples.", x = "Got {ns}."),
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  n <- ns[1]
+  starts <- seq(1, max(n, 1), by = batch_size)
+  if (!is.null(steps)) starts <- utils::head(starts, steps)
+  results <- vector("list", length(starts))
+  for (b in seq_along(starts)) {
+    idx <- starts[b]:min(n, starts[b] + batch_size - 1)
+    xb <- slice_batch(x, idx)
+    out <- without_gradient_recording(eager_call(model, xb, training = FALSE))
+    results[[b]] <- outputs_to_arrays(out)
+  }
+  combine_batches(results)
+}
+
+slice_batch <- function(x, idx) {
+  if (is.list(x) && !is.object(x)) return(lapply(x, slice_batch, idx = idx))
+  if (op_is_tensor(x)) x <- as.array(x)
+  d <- dim(x)
+  if (is.null(d)) return(x[idx])
+  args <- c(list(x, idx), rep(list(TRUE), length(d) - 1), list(drop = FALSE))
+  do.call(`[`, args)
+}
+
+outputs_to_arrays <- function(out) {
+  if (is.list(out) && !is.object(out)) return(lapply(out, outputs_to_arrays))
+  if (op_is_tensor(out)) return(as.array(out))
+  out
+}
+
+combine_batches <- function(results) {
+  first <- results[[1]]
+  if (is.list(first)) {
+    out <- lapply(seq_along(first), function(i) bind_batch_arrays(lapply(results, `[[`, i)))
+    names(out) <- names(first)
+    return(out)
+  }
+  bind_batch_arrays(results)
+}
+
+# Join arrays along their first dimension.
+bind_batch_arrays <- function(arrs) {
+  if (length(arrs) == 1) return(arrs[[1]])
+  d <- dim(arrs[[1]])
+  if (is.null(d)) return(unlist(arrs))
+  rest <- d[-1]
+  n <- sum(vapply(arrs, function(a) dim(a)[1], 1L))
+  k <- length(d)
+  if (k == 1) return(array(unlist(arrs), n))
+  perm <- c(2:k, 1L)
+  moved <- unlist(lapply(arrs, function(a) aperm(a, perm)))
+  aperm(array(moved, c(rest, n)), c(k, seq_len(k - 1)))
+}
