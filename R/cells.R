@@ -168,13 +168,20 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
       list(output = out[[1]], states = out[-1])
     },
 
+    # R values become tensors of the cell's dtype; tensors of another dtype are cast.
+    as_cell_tensor = function(v) {
+      if (inherits(v, "recurrent_variable")) v <- v$handle
+      if (!inherits(v, "recurrent_tensor")) return(as_tensor(v, self$dtype))
+      if (cpp_dtype(v) != self$dtype) op_cast(v, self$dtype) else v
+    },
+
     # Inputs and states of one step, with dropout applied.
     step_inputs = function(inputs, states, training) {
       if (op_is_tensor(states) || !is.list(states)) states <- list(states)
-      x <- as_tensor_arg(inputs)
+      x <- private$as_cell_tensor(inputs)
       d <- cpp_shape(x)
-      if (cpp_dtype(x) != self$dtype) x <- op_cast(x, self$dtype)
-      h <- as_tensor_arg(states[[1]])
+      states <- lapply(states, private$as_cell_tensor)
+      h <- states[[1]]
       m <- private$step_masks(d[1], d[length(d)], training)
       if (!is.null(m$input)) x <- op_multiply(x, m$input)
       h_in <- if (!is.null(m$recurrent)) op_multiply(h, m$recurrent) else h
@@ -345,7 +352,7 @@ LSTMCell <- R6::R6Class("LSTMCell",
     },
     call = function(inputs, states, training = FALSE) {
       s <- private$step_inputs(inputs, states, training)
-      c_prev <- as_tensor_arg(s$states[[2]])
+      c_prev <- s$states[[2]]
       z <- op_add(op_matmul(s$x, self$kernel), op_matmul(s$h_in, self$recurrent_kernel))
       if (self$use_bias) z <- op_add(z, self$bias)
       g <- op_split(z, 4L, axis = -1L)
