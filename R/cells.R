@@ -147,8 +147,11 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
         return(list(input = NULL, recurrent = NULL))
       key <- recurrence_key()
       m <- private$.masks
-      if (is.null(m) || !identical(m$key, key) || !identical(m$batch, batch)) {
-        m <- c(private$sample_masks(batch, input_dim, TRUE), list(key = key, batch = batch))
+      held <- if (!is.null(m)) { if (is.environment(key)) rlang::wref_key(m$key) else m$key }
+      if (is.null(m) || !identical(held, key) || !identical(m$batch, batch)) {
+        # a weak reference: it does not keep the loop's frame (and its tensors) alive
+        ref <- if (is.environment(key)) rlang::new_weakref(key) else key
+        m <- c(private$sample_masks(batch, input_dim, TRUE), list(key = ref, batch = batch))
         private$.masks <- m
       }
       m
@@ -209,10 +212,13 @@ with_local_seed <- function(seed, expr) {
 # Identifies the recurrent-layer call a step belongs to (the frame of the per-step
 # loop), so that a cell samples its dropout masks once per sequence; "standalone"
 # for a cell called on its own.
+# The frame itself is the key (held weakly by the cell; a collected frame never
+# matches a new one).
 recurrence_key <- function() {
-  n <- sys.nframe()
-  for (i in rev(seq_len(n))) {
-    if (identical(sys.function(i), run_callback_loop)) return(rlang::obj_address(sys.frame(i)))
+  loop <- get0("run_callback_loop", envir = topenv(), inherits = FALSE)
+  if (!is.function(loop)) return("standalone")
+  for (i in rev(seq_len(sys.nframe()))) {
+    if (identical(sys.function(i), loop)) return(sys.frame(i))
   }
   "standalone"
 }
