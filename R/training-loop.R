@@ -143,13 +143,15 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
       if (verbose > 0 && epochs > 1) cat(sprintf("Epoch %d/%d\n", epoch, epochs))
       bar <- new_progbar(steps, verbose)
       batches <- batch_indices(data$n, batch_size, shuffle)[seq_len(steps)]
+      # the trainable variables, looked up once an epoch (walking the layers is not free)
+      vars <- model$trainable_weights
       logs <- list()
       for (b in seq_along(batches)) {
         rec$batch <- b - 1L
         run_callbacks(callbacks, "on_train_batch_begin", b)
         idx <- batches[[b]]
         logs <- train_step(wrapper, model, st, slice_rows(data$x, idx), slice_rows(data$y, idx),
-                           slice_rows(data$sample_weight, idx), call)
+                           slice_rows(data$sample_weight, idx), call, vars)
         rec$batch <- b
         logs <- run_callbacks(callbacks, "on_train_batch_end", b, logs = logs)
         progress_update(bar, b, logs)

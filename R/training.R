@@ -263,8 +263,7 @@ update_compiled_metrics <- function(st, y, y_pred, sample_weight, batch_n, loss_
 }
 
 # One optimizer step on a batch; returns the running logs.
-train_step <- function(object, model, st, x, y, sample_weight, call) {
-  vars <- model$trainable_weights
+train_step <- function(object, model, st, x, y, sample_weight, call, vars = NULL) {
   y <- as_target_tensors(y)
   fwd <- with_gradient_recording({
     y_pred <- object(x, training = TRUE)
@@ -273,6 +272,8 @@ train_step <- function(object, model, st, x, y, sample_weight, call) {
     list(y_pred = y_pred, total = total, scaled = st$optimizer$scale_loss(total$loss))
   })
   loss_value <- as.numeric(as.array(fwd$total$loss))
+  # a model without an input shape gets its weights on this first call
+  if (!length(vars)) vars <- model$trainable_weights
   if (length(vars)) {
     grads <- gradients(fwd$scaled, vars)
     st$optimizer$apply(grads, vars)

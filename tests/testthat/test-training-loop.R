@@ -271,3 +271,12 @@ test_that("compile() returns the model invisibly and works with the pipe", {
   expect_identical(compile, generics::compile)
   expect_identical(fit, generics::fit)
 })
+
+test_that("a model without an input shape builds on the first batch and trains from it", {
+  d <- regression_data(16)
+  model <- keras_model_sequential() |> layer_dense(1)
+  compile(model, optimizer = optimizer_sgd(0.1), loss = "mse")
+  h <- fit(model, d$x, d$y, epochs = 1, batch_size = 16, verbose = 0)
+  expect_equal(model$optimizer$iterations, 1)
+  expect_length(get_weights(model), 2)
+})
