@@ -23,7 +23,16 @@ if (!length(test_files)) {
 # The progress reporter stops the whole run after 10 failures by default; the
 # counts must cover every test, so lift the limit (option read by testthat).
 options(testthat.progress.max_fails = Inf)
-reporter <- testthat::ProgressReporter$new(show_praise = FALSE)
+# Into a log (not a terminal) the spinner would print a line every 0.1 s:
+# print one line per file instead.
+args <- list(show_praise = FALSE)
+init <- testthat::ProgressReporter$public_methods$initialize
+if (!isatty(stdout()) && "update_interval" %in% names(formals(init)))
+  args$update_interval <- Inf
+reporter <- do.call(testthat::ProgressReporter$new, args)
+
+# Run everything, including tests marked skip_on_cran() (as devtools::test does).
+if (!nzchar(Sys.getenv("NOT_CRAN"))) Sys.setenv(NOT_CRAN = "true")
 results <- tryCatch(
   testthat::test_dir("tests/testthat", package = "recurrent",
                      load_package = "installed", reporter = reporter,
