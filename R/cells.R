@@ -138,20 +138,16 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
       list(input = one(self$dropout, input_dim), recurrent = one(self$recurrent_dropout, self$units))
     },
 
-    # The masks of the per-step path: sampled at the first step of a layer call and
-    # reused for all its steps; for a cell called on its own, kept until
-    # reset_dropout_mask().
+    # The masks of the per-step path: sampled at the first step and reused until
+    # reset_dropout_mask(), which the recurrent layer calls before each sequence (as
+    # Keras does), so that all timesteps of a sequence share them.
     step_masks = function(batch, input_dim, training) {
       if (!isTRUE(training) || (!(self$dropout > 0 && self$dropout < 1) &&
                                 !(self$recurrent_dropout > 0 && self$recurrent_dropout < 1)))
         return(list(input = NULL, recurrent = NULL))
-      key <- recurrence_key()
       m <- private$.masks
-      held <- if (!is.null(m)) { if (is.environment(key)) rlang::wref_key(m$key) else m$key }
-      if (is.null(m) || !identical(held, key) || !identical(m$batch, batch)) {
-        # a weak reference: it does not keep the loop's frame (and its tensors) alive
-        ref <- if (is.environment(key)) rlang::new_weakref(key) else key
-        m <- c(private$sample_masks(batch, input_dim, TRUE), list(key = ref, batch = batch))
+      if (is.null(m) || !identical(m$batch, batch)) {
+        m <- c(private$sample_masks(batch, input_dim, TRUE), list(batch = batch))
         private$.masks <- m
       }
       m
@@ -207,20 +203,6 @@ with_local_seed <- function(seed, expr) {
   on.exit(if (had) assign(".Random.seed", old, envir = genv) else rm(".Random.seed", envir = genv))
   set.seed(seed)
   expr
-}
-
-# Identifies the recurrent-layer call a step belongs to (the frame of the per-step
-# loop), so that a cell samples its dropout masks once per sequence; "standalone"
-# for a cell called on its own.
-# The frame itself is the key (held weakly by the cell; a collected frame never
-# matches a new one).
-recurrence_key <- function() {
-  loop <- get0("run_callback_loop", envir = topenv(), inherits = FALSE)
-  if (!is.function(loop)) return("standalone")
-  for (i in rev(seq_len(sys.nframe()))) {
-    if (identical(sys.function(i), loop)) return(sys.frame(i))
-  }
-  "standalone"
 }
 
 # ---- SimpleRNN ----------------------------------------------------------------

@@ -200,6 +200,11 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
                    class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
   at <- new.env(parent = emptyenv())
   at$t <- NA_integer_
+  # cells with dropout draw their masks at the first step and keep them for the sequence
+  cells <- if (is_stacked_cell(cell)) cell$cells else list(cell)
+  reset_masks <- function() for (c in cells) if (is.function(c$reset_dropout_mask)) c$reset_dropout_mask()
+  reset_masks()
+  on.exit(reset_masks(), add = TRUE)
   stacked <- is_stacked_cell(cell)
   # runs once per timestep: the common case (one cell, no extra arguments, a flat list
   # of new states) takes no detours; C++ checks what comes back
