@@ -57,7 +57,7 @@ report <- function(pred) c(MAE = mean(abs(pred - actual)), RMSE = sqrt(mean((pre
 errors <- rbind(LSTM = report(forecast[, 1]), persistence = report(persistence))
 
 cat(sprintf("\nTrained %d epochs in %.1f s on %d windows; held out %d months (%.0f-%.0f).\n",
-            epochs_run, seconds, length(train), length(test), min(target_month[test]), max(target_month[test])))
+            epochs_run, seconds, length(train), length(test), floor(min(target_month[test])), floor(max(target_month[test]))))
 print(round(errors, 2))
 
 png(png_file, width = 1000, height = 450)
