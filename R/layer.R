@@ -329,8 +329,8 @@ layer_set_weights <- function(layer, weights) {
                      class = c("recurrent_error_weights", "recurrent_error"), call = NULL)
     got <- if (is.null(dim(w))) (if (length(w) == 1 && length(want) == 0) integer() else length(w)) else as.integer(dim(w))
     if (!identical(got, want))
-      cli::cli_abort(c("Weight {i} ({.val {vars[[i]]$name}}) of layer {.val {layer$name}} has shape {format(shape(want))}.",
-                       x = "The value given has shape {format(shape(got))}."),
+      cli::cli_abort(c("Weight {i} ({.val {vars[[i]]$name}}) of layer {.val {layer$name}} has shape {format(shape(want), prefix = FALSE)}.",
+                       x = "The value given has shape {format(shape(got), prefix = FALSE)}."),
                      class = c("recurrent_error_weights", "recurrent_error"), call = NULL)
   }
   for (i in seq_along(vars)) vars[[i]]$assign(values[[i]])

@@ -523,6 +523,10 @@ RepeatVector <- R6::R6Class("RepeatVector",
     },
     compute_output_shape = function(input_shape) {
       s <- as_shape_list(input_shape)
+      if (length(s) != 2)
+        cli::cli_abort(c("{.fn layer_repeat_vector} needs 2-D input (batch, features).",
+                         x = "Got shape {format(shape(s))}."),
+                       class = c("recurrent_error_shape", "recurrent_error"), call = NULL)
       list(s[[1]], self$n, s[[2]])
     },
     get_config = function() c(super$get_config()[c("name", "trainable", "dtype")], list(n = self$n))

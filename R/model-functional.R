@@ -125,7 +125,7 @@ trace_graph <- function(inputs, outputs) {
                          x = "Symbolic input {.val {name}} is used but is not among the model's inputs."),
                        class = c("recurrent_error_graph", "recurrent_error"), call = rlang::caller_env(3))
       }
-      for (p in node_parents(top$node)) {
+      for (p in rev(node_parents(top$node))) {  # first parent on top: call order
         if (p$name %in% input_names) next
         pk <- key(p$node)
         if (identical(state[[pk]], "done")) next

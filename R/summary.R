@@ -105,6 +105,11 @@ format_model_summary <- function(model, line_length = getOption("width"), positi
   inner <- line_length - (ncol + 1L)
   cum <- floor(positions / positions[length(positions)] * inner)
   widths <- diff(c(0L, cum))
+  if (isTRUE(show_trainable) && widths[ncol] < 11L) {
+    # keep the "Trainable" heading on one line
+    widths[1] <- widths[1] - (11L - widths[ncol])
+    widths[ncol] <- 11L
+  }
   if (any(widths < 4))
     cli::cli_abort("The console is too narrow to print the summary.", class = c("recurrent_error_argument", "recurrent_error"))
 
