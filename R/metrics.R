@@ -71,6 +71,9 @@ MeanMetricWrapper <- R6::R6Class("recurrent_MeanMetricWrapper", inherit = Metric
     update_state = function(y_true, y_pred, sample_weight = NULL) {
       values <- without_gradient_recording(do.call(self$fn, c(list(y_true, y_pred), self$fn_args)))
       mask <- if (op_is_tensor(values)) attr(values, "recurrent_mask") else NULL
+      # a mask on the predictions (masked timesteps) weights them out, as in Keras
+      in_mask <- if (op_is_tensor(y_pred)) attr(y_pred, "keras_mask", exact = TRUE) else NULL
+      if (!is.null(in_mask) && identical(dim(in_mask), dim(values))) mask <- mask %||% in_mask
       if (!is.null(mask)) {
         mask <- as.array(mask) * 1
         sample_weight <- if (is.null(sample_weight)) mask else metric_array(sample_weight) * mask

@@ -123,11 +123,25 @@ check_metrics_spec <- function(metrics, arg, call) {
 
 as_output_list <- function(y) if (is.list(y) && !is.object(y)) y else list(y)
 
-output_names_of <- function(y_pred) {
+# Keras names a model's outputs after the layers that produce them.
+output_names_of <- function(model, y_pred) {
   outs <- as_output_list(y_pred)
+  if (length(outs) == 1) return("")
   nm <- names(outs)
-  if (is.null(nm)) nm <- if (length(outs) == 1) "" else paste0("output_", seq_along(outs))
+  if (is.null(nm) || any(!nzchar(nm))) {
+    sym <- tryCatch(model$outputs, error = function(e) NULL)
+    nm <- if (is.list(sym) && length(sym) == length(outs))
+      vapply(sym, function(o) tryCatch(o$node$layer$name, error = function(e) NULL) %||% "", "") else character()
+    if (length(nm) != length(outs) || any(!nzchar(nm)) || anyDuplicated(nm)) nm <- paste0("output_", seq_along(outs))
+  }
   nm
+}
+
+# Targets in output order: a list named by output is matched by name.
+align_targets <- function(y, out_names) {
+  if (!is.list(y) || is.object(y) || is.null(names(y)) || length(out_names) < 2) return(y)
+  if (!all(out_names %in% names(y))) return(unname(y))
+  unname(y[out_names])
 }
 
 # Spread a compile() argument over the outputs: one entry for all, a list in order,
@@ -143,10 +157,10 @@ per_output <- function(spec, out_names, arg, call, flat_ok = TRUE) {
   tr_abort(c("{.arg {arg}} must have one entry per output ({n}).", x = "Got {length(spec)}."), call = call)
 }
 
-build_compiled <- function(st, y, y_pred, call) {
+build_compiled <- function(model, st, y, y_pred, call) {
   outs <- as_output_list(y_pred)
   ys <- as_output_list(y)
-  out_names <- output_names_of(y_pred)
+  out_names <- st$output_names %||% output_names_of(model, y_pred)
   st$output_names <- out_names
   losses <- per_output(st$loss_spec, out_names, "loss", call)
   st$losses <- lapply(seq_along(outs), function(i) {
@@ -154,6 +168,7 @@ build_compiled <- function(st, y, y_pred, call) {
   })
   w <- st$loss_weights
   st$loss_weight_values <- if (is.null(w)) rep(1, length(outs)) else {
+    if (is.numeric(w)) w <- as.list(w)
     w <- unlist(per_output(w, out_names, "loss_weights", call, flat_ok = length(w) == 1))
     if (length(w) != length(outs))
       tr_abort("{.arg loss_weights} must have one number per output ({length(outs)}).", call = call)
@@ -264,12 +279,13 @@ update_compiled_metrics <- function(st, y, y_pred, sample_weight, batch_n, loss_
 
 # One optimizer step on a batch; returns the running logs.
 train_step <- function(object, model, st, x, y, sample_weight, call, vars = NULL) {
-  y <- as_target_tensors(y)
   fwd <- with_gradient_recording({
     y_pred <- object(x, training = TRUE)
-    if (!st$built) build_compiled(st, y, y_pred, call)
+    if (is.null(st$output_names)) st$output_names <- output_names_of(model, y_pred)
+    y <- as_target_tensors(align_targets(y, st$output_names))
+    if (!st$built) build_compiled(model, st, y, y_pred, call)
     total <- compute_total_loss(model, st, y, y_pred, sample_weight, call)
-    list(y_pred = y_pred, total = total, scaled = st$optimizer$scale_loss(total$loss))
+    list(y_pred = y_pred, y = y, total = total, scaled = st$optimizer$scale_loss(total$loss))
   })
   loss_value <- as.numeric(as.array(fwd$total$loss))
   # a model without an input shape gets its weights on this first call
@@ -280,19 +296,20 @@ train_step <- function(object, model, st, x, y, sample_weight, call, vars = NULL
   } else {
     cli::cli_warn("The model does not have any trainable weights.", call = NULL)
   }
-  update_compiled_metrics(st, y, fwd$y_pred, sample_weight, batch_rows(x), loss_value, fwd$total$per_output)
+  update_compiled_metrics(st, fwd$y, fwd$y_pred, sample_weight, batch_rows(x), loss_value, fwd$total$per_output)
   compiled_results(st)
 }
 
 # Loss and metrics on a batch without training (dropout off, nothing recorded).
 test_step <- function(object, model, st, x, y, sample_weight, call) {
-  y <- as_target_tensors(y)
   res <- without_gradient_recording({
     y_pred <- object(x, training = FALSE)
-    if (!st$built) build_compiled(st, y, y_pred, call)
-    list(y_pred = y_pred, total = compute_total_loss(model, st, y, y_pred, sample_weight, call))
+    if (is.null(st$output_names)) st$output_names <- output_names_of(model, y_pred)
+    y <- as_target_tensors(align_targets(y, st$output_names))
+    if (!st$built) build_compiled(model, st, y, y_pred, call)
+    list(y_pred = y_pred, y = y, total = compute_total_loss(model, st, y, y_pred, sample_weight, call))
   })
-  update_compiled_metrics(st, y, res$y_pred, sample_weight, batch_rows(x),
+  update_compiled_metrics(st, res$y, res$y_pred, sample_weight, batch_rows(x),
                           as.numeric(as.array(res$total$loss)), res$total$per_output)
   compiled_results(st)
 }

@@ -280,3 +280,45 @@ test_that("a model without an input shape builds on the first batch and trains f
   expect_equal(model$optimizer$iterations, 1)
   expect_length(get_weights(model), 2)
 })
+
+test_that("masked timesteps of sequence outputs count for nothing in the loss and metrics", {
+  set.seed(9)
+  x <- array(stats::rnorm(3 * 4 * 2), c(3, 4, 2))
+  x[1, 3:4, ] <- 0
+  x[2, 4, ] <- 0
+  y <- array(stats::rnorm(3 * 4), c(3, 4, 1))
+  model <- keras_model_sequential(input_shape = c(4, 2)) |>
+    layer_masking(mask_value = 0) |>
+    layer_simple_rnn(3, return_sequences = TRUE) |>
+    layer_dense(1)
+  compile(model, optimizer = "sgd", loss = "mse", metrics = "mae")
+  pred <- predict(model, x, verbose = 0)
+  keep <- apply(x != 0, c(1, 2), any)
+  err <- (pred - y)[, , 1]
+  res <- evaluate(model, x, y, verbose = 0)
+  expect_equal(res$loss, mean(err[keep]^2), tolerance = 1e-5)
+  # a metric averages per sample the unmasked steps' values, weighting each sample by its count
+  expect_equal(res$mae, sum(abs(err[keep])) / sum(keep), tolerance = 1e-5)
+})
+
+test_that("a model with two outputs trains on a list of targets, with per-output losses and metrics", {
+  set.seed(1)
+  inp <- keras_input(shape = 2)
+  a <- inp |> layer_dense(1, name = "a")
+  b <- inp |> layer_dense(2, activation = "softmax", name = "b")
+  model <- keras_model(inp, list(a, b))
+  x <- matrix(stats::rnorm(40), 20, 2); ya <- x %*% c(1, 2); yb <- as.integer(x[, 1] > 0)
+  compile(model, optimizer = "adam", loss = list("mse", "sparse_categorical_crossentropy"),
+          metrics = list("mae", "accuracy"), loss_weights = c(1, 2))
+  h <- fit(model, x, list(ya, yb), epochs = 2, verbose = 0)
+  expect_named(h$metrics, c("loss", "a_loss", "b_loss", "a_mae", "b_accuracy"))
+  res <- evaluate(model, x, list(b = yb, a = ya), verbose = 0)
+  p <- predict(model, x, verbose = 0)
+  expect_equal(res$a_loss, mean((p[[1]] - ya)^2), tolerance = 1e-5)
+  expect_equal(res$b_loss, 2 * mean(-log(p[[2]][cbind(1:20, yb + 1)])), tolerance = 1e-5)
+  expect_equal(res$loss, res$a_loss + res$b_loss, tolerance = 1e-6)
+  expect_equal(res$b_accuracy, mean(max.col(p[[2]]) - 1 == yb))
+  compile(model, optimizer = "sgd", loss = list(b = "sparse_categorical_crossentropy", a = "mae"))
+  res2 <- evaluate(model, x, list(ya, yb), verbose = 0)
+  expect_equal(res2$a_loss, mean(abs(p[[1]] - ya)), tolerance = 1e-5)
+})
