@@ -345,6 +345,55 @@ test_that("fused backward matches central differences with dropout masks, no bia
   }
 })
 
+# Shapes past every blocking boundary of the packed GEMM (src/core/rnn/gemm.h: k blocks
+# of 256, row blocks of up to 96 and register tiles of 12 rows, column blocks of 1024+): the forward pass against the
+# reference, the backward pass by a directional derivative (one central difference along
+# a random direction of all inputs at once: two forward passes instead of thousands).
+test_that("large shapes match the references and directional derivatives", {
+  set.seed(10)
+  for (kn in c("lstm", "gru", "gru_before", "simple")) {
+    kind <- kinds[[kn]][[1]]
+    H <- switch(kind, simple = 1100, lstm = 520, gru = 300)
+    case <- make_case(kind, B = 13, T = 10, I = 260, H = H, reset_after = kinds[[kn]][[2]], state = TRUE,
+                      mask = TRUE, dropout = if (kn == "gru") "per_gate" else "shared")
+    case$kernel <- case$kernel / sqrt(260)
+    case$recurrent_kernel <- case$recurrent_kernel / sqrt(H)
+    opts <- list(return_sequences = TRUE, go_backwards = kn == "lstm")
+    want <- run_ref(case, opts)
+    got <- run_fused(case, opts, "float64")
+    for (j in seq_along(want)) expect_close(got[[j]], want[[j]], 1e-11, label = paste(kn, "large, output", j))
+
+    w <- lapply(want, function(o) rand_array(dim(o), 1))
+    loss_r <- function(outs) sum(mapply(function(o, wj) sum(o * wj), outs, w))
+    fields <- c("x", "kernel", "recurrent_kernel", "bias")
+    dirs <- lapply(case[fields], function(a) array(stats::rnorm(length(a)), if (is.null(dim(a))) length(a) else dim(a)))
+    shifted <- function(sign, eps = 1e-6) {
+      cs <- case
+      for (f in fields) cs[[f]] <- case[[f]] + sign * eps * dirs[[f]]
+      cs
+    }
+    fd <- (loss_r(run_fused(shifted(1), opts)) - loss_r(run_fused(shifted(-1), opts))) / 2e-6
+    f <- function(leaves) {
+      t <- function(a) tensor_or_null(a, "float64")
+      out <- fused_rnn(kind, leaves$x, states = lapply(case$states, t), kernel = leaves$kernel,
+                       recurrent_kernel = leaves$recurrent_kernel, bias = leaves$bias, mask = case$mask,
+                       input_dropout = t(case$din), recurrent_dropout = t(case$drec), options = case_options(case, opts))
+      loss <- NULL
+      for (j in seq_along(out)) {
+        term <- op_sum(out[[j]] * as_tensor(w[[j]], "float64"))
+        loss <- if (is.null(loss)) term else loss + term
+      }
+      loss
+    }
+    g <- value_and_gradients(f, case[fields], dtype = "float64")$gradients
+    analytic <- sum(mapply(function(gi, d) sum(gi * d), g, dirs))
+    expect_close(analytic, fd, 1e-6, label = paste(kn, "large, directional derivative"))
+
+    got32 <- run_fused(case, opts, "float32")
+    for (j in seq_along(want)) expect_close(got32[[j]], want[[j]], 2e-5, label = paste(kn, "large float32, output", j))
+  }
+})
+
 test_that("no graph is recorded outside gradient recording", {
   set.seed(8)
   case <- make_case("gru", B = 2, T = 3, I = 3, H = 2)

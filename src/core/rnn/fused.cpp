@@ -115,9 +115,9 @@ Dropout<T> dropout_mask(const Tensor& m, const char* name, int64_t B, int64_t D,
 template <typename T>
 void layout_inputs(Run<T>& r, const Tensor& x) {
   const int64_t B = r.B, S = r.S, I = r.I;
-  r.xs = Tensor(Shape{S * B, I}, r.dtype);
+  r.xs.alloc(S * B * I, r.keep, r.dtype);
   const T* src = x.data<T>();
-  T* dst = r.xs.template data<T>();
+  T* dst = r.xs.data();
   const bool shared = r.din.mode == Dropout<T>::Mode::Shared;
   for (int64_t s = 0; s < S; ++s) {
     const int64_t t = r.go_backwards ? S - 1 - s : s;
@@ -137,7 +137,7 @@ template <typename T>
 std::vector<T> masked_inputs(const Run<T>& r, int g) {
   const int64_t B = r.B, I = r.I;
   std::vector<T> out(static_cast<size_t>(r.S * B * I));
-  const T* xs = r.xs.template data<T>();
+  const T* xs = r.xs.data();
   for (int64_t s = 0; s < r.S; ++s) detail::mul_rows(xs + s * B * I, r.din.gate(g), out.data() + s * B * I, B * I);
   return out;
 }
@@ -146,10 +146,10 @@ std::vector<T> masked_inputs(const Run<T>& r, int g) {
 template <typename T>
 void input_projection(Run<T>& r, const std::vector<T>& bias_in) {
   const int64_t n = r.S * r.B, I = r.I, H = r.H, kH = r.kH();
-  r.G = Tensor(Shape{n, kH}, r.dtype);
-  T* G = r.G.template data<T>();
+  r.G.alloc(n * kH, r.keep, r.dtype);
+  T* G = r.G.data();
   if (!r.din.per_gate()) {
-    detail::gemm_nn(false, n, kH, I, r.xs.template data<T>(), I, r.W, kH, G, kH);
+    detail::gemm_nn(false, n, kH, I, r.xs.data(), I, r.W, kH, G, kH);
   } else {
     for (int g = 0; g < r.k; ++g) {
       std::vector<T> xm = masked_inputs(r, g);
@@ -171,7 +171,7 @@ void input_backward(const Run<T>& r, const T* dXW, T* dx, T* dW, T* db) {
   }
   if (dW) {
     if (!r.din.per_gate()) {
-      detail::gemm_tn(false, I, kH, n, r.xs.template data<T>(), I, dXW, kH, dW, kH);
+      detail::gemm_tn(false, I, kH, n, r.xs.data(), I, dXW, kH, dW, kH);
     } else {
       for (int g = 0; g < r.k; ++g) {
         std::vector<T> xm = masked_inputs(r, g);
@@ -232,6 +232,14 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
   const int64_t B = r.B, S = r.S, I = r.I, H = r.H, kH = r.kH();
   const int n_states = fused_state_count(spec.kind);
 
+  // one node for all outputs; inputs: x, the given states, kernel, recurrent_kernel, bias
+  std::vector<Tensor> inputs{x};
+  for (const auto& st : states) inputs.push_back(st);
+  inputs.push_back(kernel);
+  inputs.push_back(recurrent_kernel);
+  if (bias.defined()) inputs.push_back(bias);
+  r.keep = needs_record(inputs);
+
   r.kernel = kernel;
   r.recurrent_kernel = recurrent_kernel;
   r.bias = bias;
@@ -277,21 +285,21 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
   input_projection(r, bias_in);
 
   r.store_pre = detail::act_needs_input(r.act) || detail::act_needs_input(r.rec);
-  if (r.store_pre) r.Z = Tensor(Shape{S * B, kH}, r.dtype);
-  r.Hall = Tensor(Shape{(S + 1) * B, H}, r.dtype);
+  if (r.store_pre) r.Z.alloc(S * B * kH, r.keep, r.dtype);
+  r.Hall.alloc((S + 1) * B * H, r.keep, r.dtype);
   if (states.empty()) {
     std::fill(r.h(0), r.h(0) + B * H, T(0));
   } else {
     std::copy(states[0].data<T>(), states[0].data<T>() + B * H, r.h(0));
   }
   if (spec.kind == Kind::Lstm) {
-    r.Call = Tensor(Shape{(S + 1) * B, H}, r.dtype);
+    r.Call.alloc((S + 1) * B * H, r.keep, r.dtype);
     if (states.empty())
       std::fill(r.c(0), r.c(0) + B * H, T(0));
     else
       std::copy(states[1].data<T>(), states[1].data<T>() + B * H, r.c(0));
   }
-  if (spec.kind == Kind::Gru) r.Aux = Tensor(Shape{S * B, H}, r.dtype);
+  if (spec.kind == Kind::Gru) r.Aux.alloc(S * B * H, r.keep, r.dtype);
 
   switch (spec.kind) {
     case Kind::Lstm: detail::lstm_forward(r); break;
@@ -324,13 +332,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     outs.push_back(c_final);
   }
 
-  // one node for all outputs; inputs: x, the given states, kernel, recurrent_kernel, bias
-  std::vector<Tensor> inputs{x};
-  for (const auto& st : states) inputs.push_back(st);
-  inputs.push_back(kernel);
-  inputs.push_back(recurrent_kernel);
-  if (bias.defined()) inputs.push_back(bias);
-  if (!needs_record(inputs)) return outs;
+  if (!r.keep) return outs;
 
   std::vector<bool> need(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) need[i] = inputs[i].requires_grad() && is_float(inputs[i].dtype());
@@ -350,7 +352,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
       dout = values_as<T>(gout[0]);
       bk.dout = dout.data();
     }
-    bk.dXW = Tensor(Shape{S * B, kH}, r.dtype);
+    bk.dXW.resize(std::max<int64_t>(S * B * kH, 1));
 
     size_t at = 0;
     const size_t i_x = at++;
@@ -384,7 +386,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     Tensor dx, dW;
     if (need[i_x]) dx = Tensor(Shape{B, S, I}, r.dtype);
     if (need[i_W]) dW = Tensor(Shape{I, kH}, r.dtype);
-    input_backward(r, bk.dXW.template data<T>(), dx.defined() ? dx.template data<T>() : nullptr,
+    input_backward(r, bk.dXW.data(), dx.defined() ? dx.template data<T>() : nullptr,
                    dW.defined() ? dW.template data<T>() : nullptr, db.defined() ? db.template data<T>() : nullptr);
     grads[i_x] = dx;
     grads[i_W] = dW;

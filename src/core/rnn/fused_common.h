@@ -4,13 +4,19 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../tensor.h"
 #include "fused.h"
+#include "gemm.h"
+#include "simd.h"
 
 namespace recurrent {
 namespace core {
@@ -40,6 +46,15 @@ constexpr double kSeluScale = 1.05070098735548049341933498529460;
 // (for float) tanh, which keeps the pointwise pass cheap next to the GEMMs.
 template <typename T>
 inline void act_forward(Act a, T* p, int64_t n) {
+  if (std::is_same<T, float>::value && (a == Act::Tanh || a == Act::Sigmoid)) {
+    // simd.h: Eigen 3.3 has no vectorised tanh for AVX-512 and its sigmoid needs two passes
+    float* f = reinterpret_cast<float*>(p);
+    if (a == Act::Tanh)
+      map_floats(f, n, [](vfloat v) { return vtanh(v); });
+    else
+      map_floats(f, n, [](vfloat v) { return vsigmoid(v); });
+    return;
+  }
   ArrMap<T> v(p, n);
   switch (a) {
     case Act::Linear: return;
@@ -96,16 +111,37 @@ inline void act_backward(Act a, const T* x, const T* y, T* g, int64_t n) {
 }
 
 // ---- GEMM over row-major buffers ----------------------------------------------------
-// Every matrix product of the kernels goes through these three, so a faster product
-// (pre-packed weights, a batch-1 path) changes one place.
+// Every matrix product of the kernels goes through gemm.h: one-off products (input
+// projection, weight gradients) pack both operands per call; the per-step products
+// use weights packed once per call (Run::packed).
+
+// C (m, n) = or += A (m, k) B (k, n)
+template <typename T>
+inline void gemm_nn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  gemm_strided(acc, m, n, k, A, lda, 1, B, ldb, 1, C, ldc);
+}
+
+// C (m, n) = or += A (m, k) B^T, B stored (n, k)
+template <typename T>
+inline void gemm_nt(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  gemm_strided(acc, m, n, k, A, lda, 1, B, 1, ldb, C, ldc);
+}
+
+// C (m, n) = or += A^T B, A stored (k, m), B (k, n)
+template <typename T>
+inline void gemm_tn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
+                    T* C, int64_t ldc) {
+  gemm_strided(acc, m, n, k, A, 1, lda, B, ldb, 1, C, ldc);
+}
 
 template <typename T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
-using MatMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
-template <typename T>
 using CMatMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
-
+template <typename T>
+using MatMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
 template <typename T>
 inline MatMap<T> mat(T* p, int64_t rows, int64_t cols, int64_t ld) {
   return MatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
@@ -113,54 +149,6 @@ inline MatMap<T> mat(T* p, int64_t rows, int64_t cols, int64_t ld) {
 template <typename T>
 inline CMatMap<T> cmat(const T* p, int64_t rows, int64_t cols, int64_t ld) {
   return CMatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
-}
-
-// C (m, n) = or += A (m, k) B (k, n)
-template <typename T>
-inline void gemm_nn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
-                    T* C, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  auto c = mat(C, m, n, ldc);
-  if (k == 0) {
-    if (!acc) c.setZero();
-    return;
-  }
-  if (acc)
-    c.noalias() += cmat(A, m, k, lda) * cmat(B, k, n, ldb);
-  else
-    c.noalias() = cmat(A, m, k, lda) * cmat(B, k, n, ldb);
-}
-
-// C (m, n) = or += A (m, k) B^T, B stored (n, k)
-template <typename T>
-inline void gemm_nt(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
-                    T* C, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  auto c = mat(C, m, n, ldc);
-  if (k == 0) {
-    if (!acc) c.setZero();
-    return;
-  }
-  if (acc)
-    c.noalias() += cmat(A, m, k, lda) * cmat(B, n, k, ldb).transpose();
-  else
-    c.noalias() = cmat(A, m, k, lda) * cmat(B, n, k, ldb).transpose();
-}
-
-// C (m, n) = or += A^T B, A stored (k, m), B (k, n)
-template <typename T>
-inline void gemm_tn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
-                    T* C, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  auto c = mat(C, m, n, ldc);
-  if (k == 0) {
-    if (!acc) c.setZero();
-    return;
-  }
-  if (acc)
-    c.noalias() += cmat(A, k, m, lda).transpose() * cmat(B, k, n, ldb);
-  else
-    c.noalias() = cmat(A, k, m, lda).transpose() * cmat(B, k, n, ldb);
 }
 
 // ---- dropout masks --------------------------------------------------------------------
@@ -187,6 +175,25 @@ inline void mul_rows(const T* src, const T* m, T* dst, int64_t n) {
 
 // ---- per-call state ---------------------------------------------------------------------
 
+// A work buffer: a core tensor when backward keeps it (so the bindings' memory accounting
+// sees it), else uninitialised scratch that goes with the call.
+template <typename T>
+struct Store {
+  Tensor t;
+  AlignedBuf<T> a;
+  T* p = nullptr;
+  void alloc(int64_t n, bool kept, DType dtype) {
+    if (kept) {
+      t = Tensor(Shape{n}, dtype);
+      p = t.template data<T>();
+    } else {
+      a.resize(std::max<int64_t>(n, 1));
+      p = a.data();
+    }
+  }
+  T* data() const { return p; }
+};
+
 // Everything one fused call computes and what its backward pass needs. Large buffers
 // are core tensors so the bindings' memory accounting sees them.
 template <typename T>
@@ -197,8 +204,9 @@ struct Run {
   bool reset_after = true, go_backwards = false, return_sequences = false, zero_output_for_mask = false;
   bool store_pre = false;  // keep pre-activations in Z (an activation's derivative needs its input)
   DType dtype = DType::Float32;
+  bool keep = false;  // recording: the buffers below outlive the call, for backward
 
-  Tensor xs;                         // (S*B, I) time-major in processing order; x * mask when shared
+  Store<T> xs;                         // (S*B, I) time-major in processing order; x * mask when shared
   std::vector<unsigned char> valid;  // (S*B): step s of row b is unmasked; empty = all unmasked
   std::vector<unsigned char> emit;   // (S*B): output at (s, b) is the state; else zeros
   Dropout<T> din, drec;
@@ -209,18 +217,33 @@ struct Run {
   const T* b_in = nullptr;                // (kH) added to the input projection, or null
   const T* b_rec = nullptr;               // (kH) recurrent bias, GRU reset_after only
 
-  Tensor G;     // (S*B, kH): input projection; after forward, per-step gate activations
-  Tensor Hall;  // ((S+1)*B, H): h before step 0 and after every step
-  Tensor Call;  // ((S+1)*B, H): LSTM carry, same layout
-  Tensor Aux;   // (S*B, H): GRU, recurrent h-part (reset_after) or r * h_prev (reset before)
-  Tensor Z;     // (S*B, kH): pre-activations when store_pre
+  Store<T> G;     // (S*B, kH): input projection; after forward, per-step gate activations
+  Store<T> Hall;  // ((S+1)*B, H): h before step 0 and after every step
+  Store<T> Call;  // ((S+1)*B, H): LSTM carry, same layout
+  Store<T> Aux;   // (S*B, H): GRU, recurrent h-part (reset_after) or r * h_prev (reset before)
+  Store<T> Z;     // (S*B, kH): pre-activations when store_pre
+
+  // recurrent_kernel column blocks of gates [g0, g1), packed once: U[:, gates] for the
+  // forward steps and its transpose for the backward steps
+  std::map<int, std::unique_ptr<PackedB<T>>> packs;
+  const PackedB<T>& packed(bool transposed, int g0, int g1) {
+    std::unique_ptr<PackedB<T>>& p = packs[(transposed ? 100 : 0) + 10 * g0 + g1];
+    if (!p) {
+      p.reset(new PackedB<T>());
+      if (transposed)
+        p->pack(U + g0 * H, 1, kH(), (g1 - g0) * H, H);
+      else
+        p->pack(U + g0 * H, kH(), 1, H, (g1 - g0) * H);
+    }
+    return *p;
+  }
 
   int64_t kH() const { return k * H; }
   bool masked() const { return !valid.empty(); }
   bool is_valid(int64_t s, int64_t b) const { return valid.empty() || valid[static_cast<size_t>(s * B + b)]; }
-  T* g(int64_t s) { return G.data<T>() + s * B * kH(); }
-  T* h(int64_t s) { return Hall.data<T>() + s * B * H; }  // h(0) = initial, h(s + 1) = after step s
-  T* c(int64_t s) { return Call.data<T>() + s * B * H; }
+  T* g(int64_t s) { return G.data() + s * B * kH(); }
+  T* h(int64_t s) { return Hall.data() + s * B * H; }  // h(0) = initial, h(s + 1) = after step s
+  T* c(int64_t s) { return Call.data() + s * B * H; }
 };
 
 // The gradient state the backward step loops carry and produce.
@@ -228,7 +251,7 @@ template <typename T>
 struct Back {
   std::vector<T> dh, dc;  // (B, H): d(loss)/d(state after the current step), then of the initial state
   const T* dout = nullptr;   // d(loss)/d(output): (B, S, H) with return_sequences, else (B, H); may be null
-  Tensor dXW;                // (S*B, kH): d(loss)/d(input projection incl. input bias)
+  AlignedBuf<T> dXW;         // (S*B, kH): d(loss)/d(input projection incl. input bias)
   T* dU = nullptr;           // (H, kH) or null when not wanted
   T* db_rec = nullptr;       // (kH) GRU reset_after recurrent bias, or null
 };
@@ -248,39 +271,39 @@ inline void add_output_grad(const Run<T>& r, const Back<T>& bk, int64_t s, T* dh
 
 // dst (B, gates [g0, g1)) += (h * rm_g) U[:, gates]; dst has row stride ld. scratch: B*H.
 template <typename T>
-inline void rec_forward(const Run<T>& r, const T* h, int g0, int g1, T* dst, int64_t ld, T* scratch) {
-  const int64_t B = r.B, H = r.H, kH = r.kH();
-  if (r.drec.none() || !r.drec.per_gate()) {
+inline void rec_forward(Run<T>& r, const T* h, int g0, int g1, T* dst, int64_t ld, T* scratch) {
+  const int64_t B = r.B, H = r.H;
+  if (!r.drec.per_gate()) {
     const T* hin = h;
     if (!r.drec.none()) {
       mul_rows(h, r.drec.gate(0), scratch, B * H);
       hin = scratch;
     }
-    gemm_nn(true, B, (g1 - g0) * H, H, hin, H, r.U + g0 * H, kH, dst, ld);
+    gemm_packed(true, B, hin, H, 1, r.packed(false, g0, g1), dst, ld);
     return;
   }
   for (int g = g0; g < g1; ++g) {
     mul_rows(h, r.drec.gate(g), scratch, B * H);
-    gemm_nn(true, B, H, H, scratch, H, r.U + g * H, kH, dst + (g - g0) * H, ld);
+    gemm_packed(true, B, scratch, H, 1, r.packed(false, g, g + 1), dst + (g - g0) * H, ld);
   }
 }
 
 // dh (B, H) += sum over gates g in [g0, g1) of (dR_g U_g^T) * rm_g; dR has row stride ld
 // and holds the gates' columns from g0 on. scratch: B*H.
 template <typename T>
-inline void rec_backward(const Run<T>& r, const T* dR, int64_t ld, int g0, int g1, T* dh, T* scratch) {
-  const int64_t B = r.B, H = r.H, kH = r.kH();
+inline void rec_backward(Run<T>& r, const T* dR, int64_t ld, int g0, int g1, T* dh, T* scratch) {
+  const int64_t B = r.B, H = r.H;
   if (r.drec.none()) {
-    gemm_nt(true, B, H, (g1 - g0) * H, dR, ld, r.U + g0 * H, kH, dh, H);
+    gemm_packed(true, B, dR, ld, 1, r.packed(true, g0, g1), dh, H);
     return;
   }
   if (!r.drec.per_gate()) {
-    gemm_nt(false, B, H, (g1 - g0) * H, dR, ld, r.U + g0 * H, kH, scratch, H);
+    gemm_packed(false, B, dR, ld, 1, r.packed(true, g0, g1), scratch, H);
     ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(0), B * H);
     return;
   }
   for (int g = g0; g < g1; ++g) {
-    gemm_nt(false, B, H, H, dR + (g - g0) * H, ld, r.U + g * H, kH, scratch, H);
+    gemm_packed(false, B, dR + (g - g0) * H, ld, 1, r.packed(true, g, g + 1), scratch, H);
     ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(g), B * H);
   }
 }
@@ -296,7 +319,8 @@ inline void rec_weight_grad(const Run<T>& r, const T* hsrc, bool apply_mask, con
     gemm_tn(false, H, (g1 - g0) * H, n, hsrc, H, dR, ld, dU + g0 * H, kH);
     return;
   }
-  std::vector<T> hm(static_cast<size_t>(n * H));
+  AlignedBuf<T> hm;
+  hm.resize(n * H);
   auto fill = [&](int g) {
     const T* m = r.drec.gate(g);
     for (int64_t s = 0; s < r.S; ++s) mul_rows(hsrc + s * B * H, m, hm.data() + s * B * H, B * H);
@@ -315,9 +339,8 @@ inline void rec_weight_grad(const Run<T>& r, const T* hsrc, bool apply_mask, con
 // Column sums of a (rows, cols) row-major block with row stride ld, added into out.
 template <typename T>
 inline void add_colsums(const T* a, int64_t rows, int64_t cols, int64_t ld, T* out) {
-  if (rows == 0 || cols == 0) return;
-  auto o = Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(out, cols);
-  o += cmat(a, rows, cols, ld).colwise().sum();
+  ArrMap<T> o(out, cols);
+  for (int64_t i = 0; i < rows; ++i) o += CArrMap<T>(a + i * ld, cols);  // row by row: contiguous
 }
 
 // ---- the cells (lstm.cpp, gru.cpp, simple.cpp) ------------------------------------------

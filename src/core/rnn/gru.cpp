@@ -17,7 +17,7 @@ static void gru_forward_after(Run<T>& r) {
   std::vector<T> scratch(static_cast<size_t>(B * H));
   for (int64_t s = 0; s < r.S; ++s) {
     T* G = r.g(s);
-    T* A = r.Aux.template data<T>() + s * B * H;
+    T* A = r.Aux.data() + s * B * H;
     const T* hp = r.h(s);
     T* hn = r.h(s + 1);
     rec_forward(r, hp, 0, 2, G, kH, scratch.data());
@@ -26,7 +26,7 @@ static void gru_forward_after(Run<T>& r) {
     else
       std::fill(A, A + B * H, T(0));
     rec_forward(r, hp, 2, 3, A, H, scratch.data());
-    T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     for (int64_t b = 0; b < B; ++b) {
       if (!r.is_valid(s, b)) {
         std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
@@ -54,10 +54,10 @@ static void gru_forward_before(Run<T>& r) {
   const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
   for (int64_t s = 0; s < r.S; ++s) {
     T* G = r.g(s);
-    T* A = r.Aux.template data<T>() + s * B * H;
+    T* A = r.Aux.data() + s * B * H;
     const T* hp = r.h(s);
     T* hn = r.h(s + 1);
-    T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     rec_forward(r, hp, 0, 2, G, kH, scratch.data());
     for (int64_t b = 0; b < B; ++b) {
       T* gi = G + b * kH;
@@ -71,7 +71,7 @@ static void gru_forward_before(Run<T>& r) {
       a = CArrMap<T>(gi + H, H) * CArrMap<T>(hp + b * H, H);
       if (rm_h) a *= CArrMap<T>(rm_h + b * H, H);
     }
-    gemm_nn(true, B, H, H, A, H, r.U + 2 * H, kH, G + 2 * H, kH);
+    gemm_packed(true, B, A, H, 1, r.packed(false, 2, 3), G + 2 * H, kH);
     for (int64_t b = 0; b < B; ++b) {
       if (!r.is_valid(s, b)) {
         std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
@@ -112,15 +112,17 @@ static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, co
 template <typename T>
 static void gru_backward_after(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH(), n = r.S * B;
-  std::vector<T> scratch(static_cast<size_t>(B * H)), dRh(static_cast<size_t>(n * H));
-  T* dXW = bk.dXW.template data<T>();
+  std::vector<T> scratch(static_cast<size_t>(B * H));
+  AlignedBuf<T> dRh;  // d(h_prev U_h + b_rec_h) for every step
+  dRh.resize(std::max<int64_t>(n * H, 1));
+  T* dXW = bk.dXW.data();
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
     const T* G = r.g(s);
-    const T* A = r.Aux.template data<T>() + s * B * H;
+    const T* A = r.Aux.data() + s * B * H;
     const T* hp = r.h(s);
-    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     T* dG = dXW + s * B * kH;
     T* dA = dRh.data() + s * B * H;
     for (int64_t b = 0; b < B; ++b) {
@@ -156,13 +158,13 @@ static void gru_backward_before(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
   std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H));
   const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
-  T* dXW = bk.dXW.template data<T>();
+  T* dXW = bk.dXW.data();
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
     const T* G = r.g(s);
     const T* hp = r.h(s);
-    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     T* dG = dXW + s * B * kH;
     for (int64_t b = 0; b < B; ++b) {
       T* dg = dG + b * kH;
@@ -173,7 +175,7 @@ static void gru_backward_before(Run<T>& r, Back<T>& bk) {
       gru_back_common(r, G + b * kH, Zs ? Zs + b * kH : nullptr, hp + b * H, dg, dh + b * H);
     }
     // d(r * h_prev * rm_h) = d(hh pre-activation) U_h^T
-    gemm_nt(false, B, H, H, dG + 2 * H, kH, r.U + 2 * H, kH, drh.data(), H);
+    gemm_packed(false, B, dG + 2 * H, kH, 1, r.packed(true, 2, 3), drh.data(), H);
     for (int64_t b = 0; b < B; ++b) {
       if (!r.is_valid(s, b)) continue;
       const T* gi = G + b * kH;
@@ -188,7 +190,7 @@ static void gru_backward_before(Run<T>& r, Back<T>& bk) {
   }
   if (bk.dU) {
     rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 2, bk.dU);
-    rec_weight_grad(r, r.Aux.template data<T>(), false, dXW + 2 * H, kH, 2, 3, bk.dU);
+    rec_weight_grad(r, r.Aux.data(), false, dXW + 2 * H, kH, 2, 3, bk.dU);
   }
 }
 

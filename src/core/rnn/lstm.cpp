@@ -20,7 +20,7 @@ void lstm_forward(Run<T>& r) {
     T* hn = r.h(s + 1);
     T* cn = r.c(s + 1);
     rec_forward(r, hp, 0, 4, G, kH, scratch.data());
-    if (r.store_pre) std::copy(G, G + B * kH, r.Z.template data<T>() + s * B * kH);
+    if (r.store_pre) std::copy(G, G + B * kH, r.Z.data() + s * B * kH);
     for (int64_t b = 0; b < B; ++b) {
       if (!r.is_valid(s, b)) {  // a masked step carries both states; its gates are never read
         std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
@@ -45,7 +45,7 @@ template <typename T>
 void lstm_backward(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
   std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H));
-  T* dXW = bk.dXW.template data<T>();
+  T* dXW = bk.dXW.data();
   T* dh = bk.dh.data();
   T* dc = bk.dc.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
@@ -53,7 +53,7 @@ void lstm_backward(Run<T>& r, Back<T>& bk) {
     const T* G = r.g(s);
     const T* cp = r.c(s);
     const T* cn = r.c(s + 1);
-    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * kH : nullptr;
+    const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     T* dG = dXW + s * B * kH;
     for (int64_t b = 0; b < B; ++b) {
       T* dg = dG + b * kH;

@@ -17,7 +17,7 @@ void simple_forward(Run<T>& r) {
     const T* hp = r.h(s);
     T* hn = r.h(s + 1);
     rec_forward(r, hp, 0, 1, G, H, scratch.data());
-    if (r.store_pre) std::copy(G, G + B * H, r.Z.template data<T>() + s * B * H);
+    if (r.store_pre) std::copy(G, G + B * H, r.Z.data() + s * B * H);
     if (!r.masked()) {  // one pass over the whole (B, H) block
       act_forward(r.act, G, B * H);
       std::copy(G, G + B * H, hn);
@@ -38,12 +38,12 @@ template <typename T>
 void simple_backward(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H;
   std::vector<T> scratch(static_cast<size_t>(B * H));
-  T* dXW = bk.dXW.template data<T>();
+  T* dXW = bk.dXW.data();
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
     const T* G = r.g(s);
-    const T* Zs = r.store_pre ? r.Z.template data<T>() + s * B * H : nullptr;
+    const T* Zs = r.store_pre ? r.Z.data() + s * B * H : nullptr;
     T* dG = dXW + s * B * H;
     for (int64_t b = 0; b < B; ++b) {
       T* dg = dG + b * H;

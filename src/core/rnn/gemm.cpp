@@ -1,0 +1,247 @@
+// The packed GEMM of gemm.h: packing, the register-tiled micro-kernel and its blocking.
+// Speed: inst/bench/bench-rnn.R (Eigen 3.3's GEMM repacks the weights on every step and
+// reached about half of this kernel's speed on the RNN shapes there).
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace recurrent {
+namespace core {
+namespace rnn {
+namespace detail {
+
+namespace {
+
+template <typename V, typename T>
+inline V load_aligned(const T* p) {
+  return *reinterpret_cast<const V*>(__builtin_assume_aligned(p, kVecBytes));
+}
+
+// C[MRA rows, NP panels of NR columns] (+)= A_panel B_panels over kc. A is packed with
+// row stride MR per k step; the NP panels of B sit bstride apart. The accumulators are
+// MRA x 2NP vectors, all in registers: small MRA gets several panels at once so the
+// FMA pipeline still has enough independent chains (batch 1 is a GEMV).
+template <typename T, int MRA, int NP>
+inline void micro(int64_t kc, const T* __restrict A, const T* __restrict B, int64_t bstride, T* C, int64_t ldc,
+                  int nlast, bool acc) {
+  using V = typename VecOf<T>::type;
+  constexpr int VL = Tile<T>::VL, NR = Tile<T>::NR, MR = Tile<T>::MR;
+  V c[MRA][2 * NP];
+#pragma GCC unroll 16
+  for (int r = 0; r < MRA; ++r)
+#pragma GCC unroll 16
+    for (int q = 0; q < 2 * NP; ++q) c[r][q] = V{};
+  for (int64_t p = 0; p < kc; ++p) {
+    V b[2 * NP];
+#pragma GCC unroll 16
+    for (int q = 0; q < NP; ++q) {
+      b[2 * q] = load_aligned<V>(B + q * bstride + p * NR);
+      b[2 * q + 1] = load_aligned<V>(B + q * bstride + p * NR + VL);
+    }
+    const T* a = A + p * MR;
+#pragma GCC unroll 16
+    for (int r = 0; r < MRA; ++r) {
+      const T ar = a[r];
+#pragma GCC unroll 16
+      for (int q = 0; q < 2 * NP; ++q) c[r][q] += ar * b[q];
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MRA; ++r) {
+    T* crow = C + r * ldc;
+#pragma GCC unroll 16
+    for (int q = 0; q < NP; ++q) {
+      T* cq = crow + q * NR;
+      const int valid = q == NP - 1 ? nlast : NR;
+      if (valid == NR) {
+        if (acc) {
+          store_unaligned(cq, load_unaligned<V>(cq) + c[r][2 * q]);
+          store_unaligned(cq + VL, load_unaligned<V>(cq + VL) + c[r][2 * q + 1]);
+        } else {
+          store_unaligned(cq, c[r][2 * q]);
+          store_unaligned(cq + VL, c[r][2 * q + 1]);
+        }
+      } else {
+        T tmp[NR];
+        store_unaligned(tmp, c[r][2 * q]);
+        store_unaligned(tmp + VL, c[r][2 * q + 1]);
+        for (int j = 0; j < valid; ++j) cq[j] = acc ? cq[j] + tmp[j] : tmp[j];
+      }
+    }
+  }
+}
+
+// Panels [0, np) of a packed B block against one packed A panel of mr rows.
+template <typename T, int MRA>
+inline void row_panel(int64_t kc, const T* A, const T* B, int64_t np, int64_t n, T* C, int64_t ldc, bool acc) {
+  constexpr int NR = Tile<T>::NR;
+  constexpr int NPW = MRA == 1 ? 4 : MRA == 2 ? 2 : 1;  // panels per call
+  const int64_t bstride = kc * NR;
+  const int last_cols = static_cast<int>(n - (np - 1) * NR);
+  int64_t j = 0;
+  for (; j + NPW <= np; j += NPW)
+    micro<T, MRA, NPW>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + NPW == np ? last_cols : NR, acc);
+  for (; j < np; ++j) micro<T, MRA, 1>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + 1 == np ? last_cols : NR, acc);
+}
+
+template <typename T>
+void row_panel_dispatch(int mr, int64_t kc, const T* A, const T* B, int64_t np, int64_t n, T* C, int64_t ldc,
+                        bool acc) {
+  switch (mr) {
+    case 1: return row_panel<T, 1>(kc, A, B, np, n, C, ldc, acc);
+    case 2: return row_panel<T, 2>(kc, A, B, np, n, C, ldc, acc);
+    case 3: return row_panel<T, 3>(kc, A, B, np, n, C, ldc, acc);
+    case 4: return row_panel<T, 4>(kc, A, B, np, n, C, ldc, acc);
+    case 5: return row_panel<T, 5>(kc, A, B, np, n, C, ldc, acc);
+    case 6: return row_panel<T, 6>(kc, A, B, np, n, C, ldc, acc);
+  }
+  if (Tile<T>::MR > 6) {  // AVX-512 tiles
+    switch (mr) {
+      case 7: return row_panel<T, 7>(kc, A, B, np, n, C, ldc, acc);
+      case 8: return row_panel<T, 8>(kc, A, B, np, n, C, ldc, acc);
+      case 9: return row_panel<T, 9>(kc, A, B, np, n, C, ldc, acc);
+      case 10: return row_panel<T, 10>(kc, A, B, np, n, C, ldc, acc);
+      case 11: return row_panel<T, 11>(kc, A, B, np, n, C, ldc, acc);
+      case 12: return row_panel<T, 12>(kc, A, B, np, n, C, ldc, acc);
+    }
+  }
+}
+
+// A block (mc, kc) into MR-row panels, p-major inside a panel.
+template <typename T>
+void pack_a(const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc, T* dst) {
+  constexpr int MR = Tile<T>::MR;
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i0));
+    T* d = dst + i0 * kc;
+    if (csa == 1) {
+      for (int r = 0; r < mr; ++r) {
+        const T* src = A + (i0 + r) * rsa;
+        for (int64_t p = 0; p < kc; ++p) d[p * MR + r] = src[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = A + p * csa + i0 * rsa;
+        for (int r = 0; r < mr; ++r) d[p * MR + r] = src[r * rsa];
+      }
+    }
+  }
+}
+
+// B block (kc, n) into NR-column panels (kc * NR each, consecutive), zero-padded.
+template <typename T>
+void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, T* dst) {
+  constexpr int NR = Tile<T>::NR;
+  const int64_t np = (n + NR - 1) / NR;
+  for (int64_t j = 0; j < np; ++j) {
+    T* d = dst + j * kc * NR;
+    const int64_t j0 = j * NR;
+    const int nc = static_cast<int>(std::min<int64_t>(NR, n - j0));
+    if (cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = B + p * rs + j0;
+        std::copy(src, src + nc, d + p * NR);
+        std::fill(d + p * NR + nc, d + (p + 1) * NR, T(0));
+      }
+    } else {
+      for (int c = 0; c < nc; ++c) {
+        const T* src = B + (j0 + c) * cs;
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + c] = src[p * rs];
+      }
+      for (int64_t p = 0; p < kc; ++p) std::fill(d + p * NR + nc, d + (p + 1) * NR, T(0));
+    }
+  }
+}
+
+// C (m, n) (+)= A (m, kc) Bp, Bp a packed (kc, n) block of np panels.
+template <typename T>
+void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int64_t csa, const T* Bp, int64_t np,
+                   int64_t n, T* C, int64_t ldc) {
+  constexpr int MR = Tile<T>::MR;
+  constexpr int64_t MC = 8 * MR;  // A block kept in L1/L2 while B streams
+  thread_local AlignedBuf<T> apack;
+  apack.resize(MC * Tile<T>::KC);
+  for (int64_t i0 = 0; i0 < m; i0 += MC) {
+    const int64_t mc = std::min<int64_t>(MC, m - i0);
+    pack_a(A + i0 * rsa, rsa, csa, mc, kc, apack.data());
+    for (int64_t ip = 0; ip < mc; ip += MR) {
+      const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
+      row_panel_dispatch(mr, kc, apack.data() + ip * kc, Bp, np, n, C + (i0 + ip) * ldc, ldc, acc);
+    }
+  }
+}
+
+void zero_rows(float* C, int64_t m, int64_t n, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0f);
+}
+void zero_rows(double* C, int64_t m, int64_t n, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0);
+}
+
+}  // namespace
+
+template <typename T>
+void PackedB<T>::pack(const T* B, int64_t rs, int64_t cs, int64_t k_, int64_t n_) {
+  constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
+  k = k_;
+  n = n_;
+  panels = (n + NR - 1) / NR;
+  buf.resize(std::max<int64_t>(1, k * panels * NR));
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    const int64_t kc = std::min<int64_t>(KC, k - k0);
+    pack_b(B + k0 * rs, rs, cs, kc, n, buf.data() + k0 * panels * NR);
+  }
+}
+
+template <typename T>
+void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, const PackedB<T>& B, T* C, int64_t ldc) {
+  constexpr int KC = Tile<T>::KC;
+  if (m == 0 || B.n == 0) return;
+  if (B.k == 0) {
+    if (!acc) zero_rows(C, m, B.n, ldc);
+    return;
+  }
+  for (int64_t k0 = 0; k0 < B.k; k0 += KC) {
+    const int64_t kc = std::min<int64_t>(KC, B.k - k0);
+    block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, B.panel(k0, kc, 0), B.panels, B.n, C, ldc);
+  }
+}
+
+template <typename T>
+void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
+                  int64_t rsb, int64_t csb, T* C, int64_t ldc) {
+  constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
+  constexpr int64_t NC = 64 * NR;  // B block (KC x NC) stays in L2
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!acc) zero_rows(C, m, n, ldc);
+    return;
+  }
+  thread_local AlignedBuf<T> bpack;
+  bpack.resize(KC * NC);
+  for (int64_t j0 = 0; j0 < n; j0 += NC) {
+    const int64_t nc = std::min<int64_t>(NC, n - j0);
+    const int64_t np = (nc + NR - 1) / NR;
+    for (int64_t k0 = 0; k0 < k; k0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, k - k0);
+      pack_b(B + k0 * rsb + j0 * csb, rsb, csb, kc, nc, bpack.data());
+      block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, bpack.data(), np, nc, C + j0, ldc);
+    }
+  }
+}
+
+template struct PackedB<float>;
+template struct PackedB<double>;
+template void gemm_packed<float>(bool, int64_t, const float*, int64_t, int64_t, const PackedB<float>&, float*, int64_t);
+template void gemm_packed<double>(bool, int64_t, const double*, int64_t, int64_t, const PackedB<double>&, double*,
+                                  int64_t);
+template void gemm_strided<float>(bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
+                                  int64_t, int64_t, float*, int64_t);
+template void gemm_strided<double>(bool, int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*,
+                                   int64_t, int64_t, double*, int64_t);
+
+}  // namespace detail
+}  // namespace rnn
+}  // namespace core
+}  // namespace recurrent
