@@ -1,14 +1,7 @@
 # fit() and evaluate(): epochs of batches, validation, callbacks, progress and the
 # returned history, following keras/src/backend/tensorflow/trainer.py.
 
-#' Evaluate a model
-#'
-#' A generic, as in keras3 (which takes it from tensorflow). See
-#' [evaluate.recurrent_model()].
-#'
-#' @param object A model.
-#' @param ... Passed to methods.
-#' @returns See the method.
+#' @rdname evaluate.recurrent_model
 #' @export
 evaluate <- function(object, ...) UseMethod("evaluate")
 
@@ -276,7 +269,8 @@ run_evaluation <- function(wrapper, model, st, data, batch_size, steps, callback
 #' Evaluate a model
 #'
 #' Computes the loss and the compiled metrics on `x` and `y` in batches, in
-#' inference mode (dropout off).
+#' inference mode (dropout off). `evaluate()` is a generic, as in keras3
+#' (which takes it from tensorflow).
 #'
 #' @inheritParams fit.recurrent_model
 #' @param batch_size Whole number of samples per batch. Default 32.

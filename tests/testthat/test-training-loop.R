@@ -207,6 +207,17 @@ test_that("a stateful model warns when shuffled and needs whole batches", {
   x <- array(stats::runif(24), c(8, 3, 1)); y <- matrix(0, 8, 1)
   expect_warning(fit(model, x, y, batch_size = 4, verbose = 0), class = "recurrent_warning_stateful_shuffle")
   expect_no_warning(fit(model, x, y, batch_size = 4, shuffle = FALSE, verbose = 0))
+  # states carry across batches; a callback can reset them at each epoch
+  rnn <- get_layer(model, index = 1)
+  resets <- 0
+  cb <- callback_lambda(on_epoch_begin = function(epoch, logs) {
+    reset_state(model)
+    resets <<- resets + 1
+    expect_equal(sum(abs(as.array(rnn$states[[1]]))), 0)
+  })
+  fit(model, x, y, batch_size = 4, epochs = 2, shuffle = FALSE, verbose = 0, callbacks = list(cb))
+  expect_equal(resets, 2)
+  expect_gt(sum(abs(as.array(rnn$states[[1]]))), 0)
   expect_error(fit(model, x[1:6, , , drop = FALSE], y[1:6, , drop = FALSE], batch_size = 4, shuffle = FALSE,
                    verbose = 0), class = "recurrent_error_argument")
 })
