@@ -187,3 +187,12 @@ test_that("Callback() makes custom callbacks with self$model, params and stop_tr
   expect_equal(stopper$steps, 4L)
   expect_equal(model$optimizer$iterations, 2)
 })
+
+test_that("model checkpoints can save whole models (.keras) that load back", {
+  dir <- withr::local_tempdir()
+  model <- cb_model()
+  cb <- callback_model_checkpoint(file.path(dir, "m-{epoch}.keras"), monitor = "loss")
+  fit(model, cb_x, cb_y, epochs = 2, verbose = 0, callbacks = list(cb))
+  expect_setequal(list.files(dir), c("m-1.keras", "m-2.keras"))
+  expect_equal(get_weights(load_model(file.path(dir, "m-2.keras"))), get_weights(model))
+})
