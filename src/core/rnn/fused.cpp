@@ -162,36 +162,43 @@ void input_projection(Run<T>& r, const std::vector<T>& bias_in) {
 
 // The input side of backward, shared by every cell: dW, d(input bias) and dx from
 // dXW = d(loss)/d(input projection).
+// dU, when given, is h_prev^T dXW (LSTM and SimpleRNN without recurrent dropout) and
+// shares the packing of dXW with dW.
 template <typename T>
-void input_backward(const Run<T>& r, const T* dXW, T* dx, T* dW, T* db) {
+void input_backward(Run<T>& r, const T* dXW, T* dx, T* dW, T* db, T* dU) {
   const int64_t B = r.B, S = r.S, n = S * B, I = r.I, H = r.H, kH = r.kH();
   if (db) {
     std::fill(db, db + kH, T(0));
     detail::add_colsums(dXW, n, kH, kH, db);
   }
-  if (dW) {
-    if (!r.din.per_gate()) {
-      detail::gemm_tn(false, I, kH, n, r.xs.data(), I, dXW, kH, dW, kH);
-    } else {
-      for (int g = 0; g < r.k; ++g) {
-        std::vector<T> xm = masked_inputs(r, g);
-        detail::gemm_tn(false, I, H, n, xm.data(), I, dXW + g * H, kH, dW + g * H, kH);
-      }
+  if (dW || dU) {
+    std::vector<detail::RowGroup<T>> groups;
+    if (dW && !r.din.per_gate()) groups.push_back({I, r.xs.data(), 1, I, dW, kH});  // x^T dXW
+    if (dU) groups.push_back({H, r.h(0), 1, H, dU, kH});                           // h_prev^T dXW
+    if (!groups.empty())
+      detail::gemm_strided_multi(false, kH, n, groups.data(), static_cast<int>(groups.size()), dXW, kH, 1);
+  }
+  if (dW && r.din.per_gate()) {
+    for (int g = 0; g < r.k; ++g) {
+      std::vector<T> xm = masked_inputs(r, g);
+      detail::gemm_tn(false, I, H, n, xm.data(), I, dXW + g * H, kH, dW + g * H, kH);
     }
   }
   if (!dx) return;
   // time-major d(xs), then back to (B, T, I) in the caller's time order
-  std::vector<T> dxs(static_cast<size_t>(n * I));
+  detail::AlignedBuf<T> dxs_buf;
+  dxs_buf.resize(std::max<int64_t>(n * I, 1));
+  T* dxs = dxs_buf.data();
   if (!r.din.per_gate()) {
-    detail::gemm_nt(false, n, I, kH, dXW, kH, r.W, kH, dxs.data(), I);
+    detail::gemm_nt(false, n, I, kH, dXW, kH, r.W, kH, dxs, I);
   } else {
-    std::fill(dxs.begin(), dxs.end(), T(0));
+    std::fill(dxs, dxs + n * I, T(0));
     std::vector<T> tmp(static_cast<size_t>(n * I));
     for (int g = 0; g < r.k; ++g) {
       detail::gemm_nt(false, n, I, H, dXW + g * H, kH, r.W + g * H, kH, tmp.data(), I);
       const T* m = r.din.gate(g);
       for (int64_t s = 0; s < S; ++s)
-        detail::ArrMap<T>(dxs.data() + s * B * I, B * I) +=
+        detail::ArrMap<T>(dxs + s * B * I, B * I) +=
             detail::CArrMap<T>(tmp.data() + s * B * I, B * I) * detail::CArrMap<T>(m, B * I);
     }
   }
@@ -199,7 +206,7 @@ void input_backward(const Run<T>& r, const T* dXW, T* dx, T* dW, T* db) {
   for (int64_t s = 0; s < S; ++s) {
     const int64_t t = r.go_backwards ? S - 1 - s : s;
     for (int64_t b = 0; b < B; ++b) {
-      const T* from = dxs.data() + (s * B + b) * I;
+      const T* from = dxs + (s * B + b) * I;
       T* to = dx + (b * S + t) * I;
       if (shared)
         detail::mul_rows(from, r.din.gate(0) + b * I, to, I);
@@ -349,8 +356,12 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     bk.dc = r.kind == FusedSpec::Kind::Lstm ? grad_values(2, B * H) : std::vector<T>(static_cast<size_t>(B * H), T(0));
     std::vector<T> dout;
     if (!gout.empty() && gout[0].defined()) {
-      dout = values_as<T>(gout[0]);
-      bk.dout = dout.data();
+      if (gout[0].dtype() == r.dtype) {
+        bk.dout = gout[0].template data<T>();
+      } else {
+        dout = values_as<T>(gout[0]);
+        bk.dout = dout.data();
+      }
     }
     bk.dXW.resize(std::max<int64_t>(S * B * kH, 1));
 
@@ -387,7 +398,8 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     if (need[i_x]) dx = Tensor(Shape{B, S, I}, r.dtype);
     if (need[i_W]) dW = Tensor(Shape{I, kH}, r.dtype);
     input_backward(r, bk.dXW.data(), dx.defined() ? dx.template data<T>() : nullptr,
-                   dW.defined() ? dW.template data<T>() : nullptr, db.defined() ? db.template data<T>() : nullptr);
+                   dW.defined() ? dW.template data<T>() : nullptr, db.defined() ? db.template data<T>() : nullptr,
+                   bk.dU_from_dXW ? bk.dU : nullptr);
     grads[i_x] = dx;
     grads[i_W] = dW;
     grads[i_U] = dU;

@@ -253,6 +253,7 @@ struct Back {
   const T* dout = nullptr;   // d(loss)/d(output): (B, S, H) with return_sequences, else (B, H); may be null
   AlignedBuf<T> dXW;         // (S*B, kH): d(loss)/d(input projection incl. input bias)
   T* dU = nullptr;           // (H, kH) or null when not wanted
+  bool dU_from_dXW = false;  // dU = h_prev^T dXW, left to the input side (shares dXW's packing with dW)
   T* db_rec = nullptr;       // (kH) GRU reset_after recurrent bias, or null
 };
 

@@ -209,13 +209,14 @@ void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, cons
 }
 
 template <typename T>
-void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
-                  int64_t rsb, int64_t csb, T* C, int64_t ldc) {
+void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
+                        int64_t rsb, int64_t csb) {
   constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
   constexpr int64_t NC = 64 * NR;  // B block (KC x NC) stays in L2
-  if (m == 0 || n == 0) return;
+  if (n == 0) return;
   if (k == 0) {
-    if (!acc) zero_rows(C, m, n, ldc);
+    if (!acc)
+      for (int g = 0; g < ngroups; ++g) zero_rows(groups[g].C, groups[g].m, n, groups[g].ldc);
     return;
   }
   thread_local AlignedBuf<T> bpack;
@@ -226,9 +227,21 @@ void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       const int64_t kc = std::min<int64_t>(KC, k - k0);
       pack_b(B + k0 * rsb + j0 * csb, rsb, csb, kc, nc, bpack.data());
-      block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, bpack.data(), np, nc, C + j0, ldc);
+      for (int g = 0; g < ngroups; ++g) {
+        const RowGroup<T>& q = groups[g];
+        if (q.m > 0)
+          block_product(acc || k0 > 0, q.m, kc, q.A + k0 * q.csa, q.rsa, q.csa, bpack.data(), np, nc, q.C + j0, q.ldc);
+      }
     }
   }
+}
+
+template <typename T>
+void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
+                  int64_t rsb, int64_t csb, T* C, int64_t ldc) {
+  if (m == 0) return;
+  const RowGroup<T> g{m, A, rsa, csa, C, ldc};
+  gemm_strided_multi(acc, n, k, &g, 1, B, rsb, csb);
 }
 
 template struct PackedB<float>;
@@ -236,6 +249,10 @@ template struct PackedB<double>;
 template void gemm_packed<float>(bool, int64_t, const float*, int64_t, int64_t, const PackedB<float>&, float*, int64_t);
 template void gemm_packed<double>(bool, int64_t, const double*, int64_t, int64_t, const PackedB<double>&, double*,
                                   int64_t);
+template void gemm_strided_multi<float>(bool, int64_t, int64_t, const RowGroup<float>*, int, const float*, int64_t,
+                                        int64_t);
+template void gemm_strided_multi<double>(bool, int64_t, int64_t, const RowGroup<double>*, int, const double*,
+                                         int64_t, int64_t);
 template void gemm_strided<float>(bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
                                   int64_t, int64_t, float*, int64_t);
 template void gemm_strided<double>(bool, int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*,

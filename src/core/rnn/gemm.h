@@ -58,6 +58,20 @@ template <typename T>
 void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
                   int64_t rsb, int64_t csb, T* C, int64_t ldc);
 
+// Several products with the same right operand, C_i (m_i, n) = or += A_i B, B packed
+// once per block: the weight gradients dW = x^T dG and dU = h^T dG share dG.
+template <typename T>
+struct RowGroup {
+  int64_t m;
+  const T* A;
+  int64_t rsa, csa;
+  T* C;
+  int64_t ldc;
+};
+template <typename T>
+void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
+                        int64_t rsb, int64_t csb);
+
 }  // namespace detail
 }  // namespace rnn
 }  // namespace core

@@ -81,7 +81,10 @@ void lstm_backward(Run<T>& r, Back<T>& bk) {
     }
     rec_backward(r, dG, kH, 0, 4, dh, scratch.data());
   }
-  if (bk.dU) rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 4, bk.dU);
+  if (bk.dU && r.drec.none())
+    bk.dU_from_dXW = true;
+  else if (bk.dU)
+    rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 4, bk.dU);
 }
 
 template void lstm_forward<float>(Run<float>&);

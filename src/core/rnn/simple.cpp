@@ -57,7 +57,10 @@ void simple_backward(Run<T>& r, Back<T>& bk) {
     }
     rec_backward(r, dG, H, 0, 1, dh, scratch.data());
   }
-  if (bk.dU) rec_weight_grad(r, r.h(0), true, dXW, H, 0, 1, bk.dU);
+  if (bk.dU && r.drec.none())
+    bk.dU_from_dXW = true;
+  else if (bk.dU)
+    rec_weight_grad(r, r.h(0), true, dXW, H, 0, 1, bk.dU);
 }
 
 template void simple_forward<float>(Run<float>&);
