@@ -10,6 +10,7 @@
 callctx <- new.env(parent = emptyenv())
 callctx$depth <- 0L
 callctx$training <- NULL
+callctx$epoch <- 0L    # counts outermost calls; add_loss() groups losses by it
 
 #' Read or attach the mask carried by a tensor
 #'
@@ -53,6 +54,8 @@ call_info <- function(layer, priv = layer_private(layer)) {
     first = nms[1]
   )
   priv$.call_info <- info
+  if (is.null(priv$.mask_default))
+    priv$.mask_default <- !is_default_method(layer$compute_mask, ".default_compute_mask")
   info
 }
 
@@ -160,18 +163,23 @@ eager_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
   if (is.null(training)) training <- old_training
   callctx$training <- training
   callctx$depth <- old_depth + 1L
-  if (outermost) clear_layer_losses(layer)
+  if (outermost) {
+    callctx$epoch <- callctx$epoch + 1L
+    priv$.last_epoch <- callctx$epoch
+  }
 
   info <- call_info(layer, priv)
   args <- c(list(inputs), extras)
   if (info$has_training) args$training <- training %||% info$training_default %||% FALSE
   if (info$has_mask && !is.null(mask)) args$mask <- mask
 
-  outputs <- rlang::try_fetch({
-    maybe_build(layer, inputs, extras)
+  # a calling handler costs nothing until an error: our own errors pass through,
+  # the user's are chained under a message naming the layer
+  outputs <- withCallingHandlers({
+    if (!isTRUE(layer$built)) maybe_build(layer, inputs, extras)
     do.call(layer$call, args)
   }, error = function(cnd) {
-    if (inherits(cnd, "recurrent_error")) return(rlang::zap())
+    if (inherits(cnd, "recurrent_error")) return()
     cli::cli_abort(c("Calling layer {.val {layer$name}} ({.cls {class(layer)[1]}}) failed."),
                    parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
   })
@@ -195,6 +203,8 @@ add_activity_loss <- function(layer, outputs) {
 # to its outputs (unless call() already attached masks); one that doesn't, but got
 # a mask, warns that the mask stops here.
 propagate_mask <- function(layer, priv, inputs, outputs, mask) {
+  # common case first: no mask in, and compute_mask() not overridden -> nothing to do
+  if (is.null(mask) && isFALSE(priv$.mask_default)) return(outputs)
   if (isTRUE(layer$supports_masking)) {
     multi <- is.list(outputs) && !is.object(outputs)
     outs <- if (multi) outputs else list(outputs)

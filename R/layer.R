@@ -86,6 +86,12 @@ LayerBase <- R6::R6Class("Layer",
 
     add_loss = function(loss) {
       losses <- if (is.list(loss)) loss else list(loss)
+      # losses belong to the current outermost call: the first one added in a new
+      # call replaces those of earlier calls
+      if (!identical(private$.loss_epoch, callctx$epoch)) {
+        private$.losses <- list()
+        private$.loss_epoch <- callctx$epoch
+      }
       for (l in losses) {
         if (!op_is_tensor(l))
           cli::cli_abort(c("{.fn add_loss} needs a tensor.", x = "Got {.obj_type_friendly {l}}."),
@@ -141,7 +147,9 @@ LayerBase <- R6::R6Class("Layer",
     supports_masking = function(value) {
       if (missing(value)) {
         if (!is.null(private$.supports_masking)) return(private$.supports_masking)
-        return(!is_default_method(self$compute_mask, ".default_compute_mask"))
+        if (is.null(private$.mask_default))
+          private$.mask_default <- !is_default_method(self$compute_mask, ".default_compute_mask")
+        return(private$.mask_default)
       }
       private$.supports_masking <- isTRUE(value)
     },
@@ -175,6 +183,9 @@ LayerBase <- R6::R6Class("Layer",
     .variables = NULL,
     .created_trainable = NULL,
     .losses = NULL,
+    .loss_epoch = NULL,
+    .last_epoch = NULL,
+    .mask_default = NULL,
     .init_args = NULL,
     .wrapper = NULL,
     .call_info = NULL,
@@ -337,25 +348,23 @@ layer_set_weights <- function(layer, weights) {
   invisible(layer)
 }
 
+# Losses from add_loss() (including activity regularization) recorded during the
+# layer's last outermost call, then the weight regularization terms.
 layer_losses <- function(layer) {
   out <- list()
+  epoch <- layer_private(layer)$.last_epoch
   seen <- new.env(parent = emptyenv())
   visit <- function(l) {
     lid <- rlang::obj_address(l)
     if (!is.null(seen[[lid]])) return()
     seen[[lid]] <- TRUE
-    out <<- c(out, layer_private(l)$.losses)
+    priv <- layer_private(l)
+    if (length(priv$.losses) && (is.null(epoch) || identical(priv$.loss_epoch, epoch))) out <<- c(out, priv$.losses)
     for (child in layer_children(l)) visit(child)
   }
   visit(layer)
   for (v in layer$trainable_weights) if (!is.null(v$regularizer)) out[[length(out) + 1L]] <- v$regularizer(v$handle)
   out
-}
-
-clear_layer_losses <- function(layer) {
-  priv <- layer_private(layer)
-  if (length(priv$.losses)) priv$.losses <- NULL
-  for (child in layer_children(layer)) clear_layer_losses(child)
 }
 
 format_layer_line <- function(layer) {

@@ -14,7 +14,7 @@ ModelBase <- R6::R6Class("Model",
       invisible(txt)
     },
     predict = function(x, batch_size = NULL, verbose = "auto", steps = NULL, callbacks = NULL) {
-      model_predict(self, x, batch_size = batch_size, steps = steps)
+      model_predict(self, x, batch_size = batch_size, steps = steps, verbose = resolve_verbose(verbose))
     },
     print = function(...) {
       writeLines(format_model_summary(self))
@@ -162,7 +162,8 @@ new_model_class <- Model
 #'   a model with several inputs.
 #' @param batch_size `NULL` (default, 32) or a positive whole number: samples
 #'   per batch.
-#' @param verbose Accepted for compatibility; predictions print nothing.
+#' @param verbose `"auto"` (default: 1, or 0 under testthat and 2 while
+#'   knitting), 0 (silent), 1 (progress bar) or 2 (one line at the end).
 #' @param steps `NULL` (default: all of `x`) or the number of batches to run.
 #' @param callbacks Accepted for compatibility; unused.
 #' @param ... Unused.
@@ -174,7 +175,8 @@ new_model_class <- Model
 #' @export
 predict.recurrent_model <- function(object, x, batch_size = NULL, verbose = "auto", steps = NULL,
                                     callbacks = NULL, ...) {
-  model_predict(unwrap_model(object), x, batch_size = batch_size, steps = steps, call = rlang::current_env())
+  model_predict(unwrap_model(object), x, batch_size = batch_size, steps = steps,
+                verbose = resolve_verbose(verbose), call = rlang::current_env())
 }
 
 #' @rdname predict.recurrent_model
@@ -191,7 +193,7 @@ prepare_predict_input <- function(x) {
   x
 }
 
-model_predict <- function(model, x, batch_size = NULL, steps = NULL, call = rlang::caller_env()) {
+model_predict <- function(model, x, batch_size = NULL, steps = NULL, verbose = 0L, call = rlang::caller_env()) {
   x <- prepare_predict_input(x)
   if (is.null(batch_size)) batch_size <- 32L
   if (!is.numeric(batch_size) || length(batch_size) != 1 || is.na(batch_size) || batch_size < 1 ||
@@ -213,11 +215,13 @@ model_predict <- function(model, x, batch_size = NULL, steps = NULL, call = rlan
   starts <- seq(1, max(n, 1), by = batch_size)
   if (!is.null(steps)) starts <- utils::head(starts, steps)
   results <- vector("list", length(starts))
+  bar <- if (verbose > 0L) new_progbar(length(starts), verbose)
   for (b in seq_along(starts)) {
     idx <- starts[b]:min(n, starts[b] + batch_size - 1)
     xb <- slice_batch(x, idx)
     out <- without_gradient_recording(eager_call(model, xb, training = FALSE))
     results[[b]] <- outputs_to_arrays(out)
+    if (!is.null(bar)) progress_update(bar, b, finalize = b == length(starts))
   }
   combine_batches(results)
 }

@@ -61,3 +61,9 @@ test_that("model weights: get/set round trip and errors", {
   expect_error(set_weights(model, w2[1:3]), class = "recurrent_error_weights")
   expect_identical(count_params(model), 11L)
 })
+
+test_that("predict(verbose = 2) prints one progress line", {
+  model <- keras_model_sequential(input_shape = 3) |> layer_dense(1)
+  expect_output(predict(model, matrix(1, 40, 3), verbose = 2), "2/2")
+  expect_silent(predict(model, matrix(1, 40, 3), verbose = 0))
+})
