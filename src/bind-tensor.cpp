@@ -5,7 +5,7 @@ using recurrent::core::DType;
 using recurrent::core::Tensor;
 namespace core = recurrent::core;
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_tensor(SEXP x, SEXP dtype) {
   if (bind::is_tensor_handle(x) || TYPEOF(x) == ENVSXP) {
     Tensor t = bind::as_tensor(x);
@@ -28,10 +28,10 @@ SEXP cpp_tensor(SEXP x, SEXP dtype) {
   return bind::wrap(bind::from_r_array(x, dt));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_to_r(SEXP x) { return bind::to_r_array(bind::as_tensor(x)); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 Rcpp::IntegerVector cpp_shape(SEXP x) {
   Tensor t = bind::as_tensor(x);
   Rcpp::IntegerVector out(t.ndim());
@@ -39,22 +39,22 @@ Rcpp::IntegerVector cpp_shape(SEXP x) {
   return out;
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 std::string cpp_dtype(SEXP x) { return core::dtype_name(bind::as_tensor(x).dtype()); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 bool cpp_is_tensor(SEXP x) { return bind::is_tensor_handle(x); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_zeros(SEXP shape, SEXP dtype) { return bind::wrap(Tensor::zeros(bind::shape_arg(shape), bind::dtype_arg(dtype))); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_full(SEXP shape, double value, SEXP dtype) {
   return bind::wrap(Tensor::full(bind::shape_arg(shape), bind::dtype_arg(dtype), value));
 }
 
 // Flat values in row-major order (for printing without a full R array copy).
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 Rcpp::NumericVector cpp_values(SEXP x, double first, double count) {
   Tensor t = bind::as_tensor(x);
   const int64_t from = static_cast<int64_t>(first), n = std::min<int64_t>(static_cast<int64_t>(count), t.size() - from);
@@ -65,39 +65,42 @@ Rcpp::NumericVector cpp_values(SEXP x, double first, double count) {
 
 // ---- variables: a leaf tensor that wants gradients and is updated in place
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_variable(SEXP value, SEXP dtype) {
-  Tensor v = bind::as_tensor(value);
+  // R numbers go straight to the requested dtype: through floatx first, float64
+  // variables would keep only float32 precision
+  const bool r_values = !bind::is_tensor_handle(value) && TYPEOF(value) != ENVSXP;
+  Tensor v = r_values && !Rf_isNull(dtype) ? bind::from_r_array(value, bind::dtype_arg(dtype)) : bind::as_tensor(value);
   DType dt = Rf_isNull(dtype) ? (core::is_float(v.dtype()) ? v.dtype() : bind::default_float()) : bind::dtype_arg(dtype);
   Tensor t = core::ops::cast(v.detach(), dt).clone();
   t.set_requires_grad(core::is_float(dt));
   return bind::wrap(t);
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 void cpp_assign(SEXP variable, SEXP value) {
   Tensor v = bind::as_tensor(variable);
   v.copy_from(bind::as_tensor(value, v));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 void cpp_set_trainable(SEXP variable, bool trainable) {
   Tensor v = bind::as_tensor(variable);
   v.set_requires_grad(trainable && core::is_float(v.dtype()));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_detach(SEXP x) { return bind::wrap(bind::as_tensor(x).detach()); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 SEXP cpp_clone(SEXP x) { return bind::wrap(bind::as_tensor(x).clone()); }
 
 // ---- config
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 std::string cpp_floatx() { return core::dtype_name(bind::default_float()); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 void cpp_set_floatx(std::string name) {
   DType d = core::dtype_from_name(name);
   if (!core::is_float(d)) throw core::Error("floatx must be \"float32\" or \"float64\", got \"" + name + "\"");
@@ -106,22 +109,22 @@ void cpp_set_floatx(std::string name) {
 
 // ---- autograd
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 bool cpp_grad_enabled() { return core::grad_enabled(); }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 bool cpp_set_grad_enabled(bool on) {
   const bool prev = core::grad_enabled();
   core::set_grad_enabled(on);
   return prev;
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_gradients(SEXP loss, Rcpp::List wrt) {
   std::vector<Tensor> targets;
   for (R_xlen_t i = 0; i < wrt.size(); ++i) targets.push_back(bind::as_tensor(wrt[i]));
   return bind::wrap_all(core::gradients(bind::as_tensor(loss), targets));
 }
 
-// [[Rcpp::export]]
+// [[Rcpp::export(rng = false)]]
 double cpp_live_bytes() { return static_cast<double>(core::live_buffer_bytes()); }
