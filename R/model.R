@@ -264,3 +264,72 @@ bind_batch_arrays <- function(arrs) {
   moved <- unlist(lapply(arrs, function(a) aperm(a, perm)))
   aperm(array(moved, c(rest, n)), c(k, seq_len(k - 1)))
 }
+
+# ---- freezing --------------------------------------------------------------------------
+
+#' Freeze and unfreeze weights
+#'
+#' `freeze_weights()` makes layers non-trainable (their weights stop changing
+#' in `fit()`); `unfreeze_weights()` makes them trainable again. Without
+#' `from`, `to` or `which`, the whole model (or layer) is affected; otherwise
+#' only the layers of `object$layers` in the range `from`..`to` (names or
+#' 1-based positions, both ends included) or listed in `which`.
+#'
+#' @param object A model or layer.
+#' @param from,to `NULL`, a layer name or a 1-based position.
+#' @param which `NULL`, or layer names or positions.
+#' @returns `object`, invisibly (modified in place).
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3) |>
+#'   layer_dense(4, name = "a") |>
+#'   layer_dense(1, name = "b")
+#' freeze_weights(model, to = "a")
+#' length(model$trainable_weights)   # only b's kernel and bias
+#' unfreeze_weights(model)
+#' @export
+freeze_weights <- function(object, from = NULL, to = NULL, which = NULL) {
+  set_trainable_range(object, FALSE, from, to, which, call = rlang::current_env())
+}
+
+#' @rdname freeze_weights
+#' @export
+unfreeze_weights <- function(object, from = NULL, to = NULL, which = NULL) {
+  set_trainable_range(object, TRUE, from, to, which, call = rlang::current_env())
+}
+
+set_trainable_range <- function(object, value, from, to, which, call) {
+  layer <- unwrap_layer(object, arg = "object", call = call)
+  if (is.null(from) && is.null(to) && is.null(which)) {
+    layer$trainable <- value
+    return(invisible(object))
+  }
+  if (!inherits(layer, "Model"))
+    cli::cli_abort("{.arg from}, {.arg to} and {.arg which} need a model.",
+                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  layers <- model_layers(layer)
+  nms <- vapply(layers, function(l) l$name, "")
+  pos <- function(x, arg) {
+    if (is.character(x)) {
+      p <- match(x, nms)
+      if (anyNA(p))
+        cli::cli_abort(c("{.arg {arg}} names no layer of the model.", x = "Got {.val {x[is.na(p)]}}."),
+                       class = c("recurrent_error_argument", "recurrent_error"), call = call)
+      return(p)
+    }
+    if (!is.numeric(x) || anyNA(x) || any(x < 1 | x > length(layers) | x != trunc(x)))
+      cli::cli_abort(c("{.arg {arg}} must be layer names or 1-based positions.", x = "Got {.obj_type_friendly {x}}."),
+                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    as.integer(x)
+  }
+  if (!is.null(which)) {
+    idx <- pos(which, "which")
+  } else {
+    first <- if (is.null(from)) 1L else pos(from, "from")
+    last <- if (is.null(to)) length(layers) else pos(to, "to")
+    idx <- seq(first, last)
+  }
+  # a model stays "trainable" as a whole; its layers carry the flags
+  if (value) layer$.__enclos_env__$private$.trainable <- TRUE
+  for (i in idx) layers[[i]]$trainable <- value
+  invisible(object)
+}

@@ -67,3 +67,40 @@ test_that("predict(verbose = 2) prints one progress line", {
   expect_output(predict(model, matrix(1, 40, 3), verbose = 2), "2/2")
   expect_silent(predict(model, matrix(1, 40, 3), verbose = 0))
 })
+
+test_that("freeze_weights() and unfreeze_weights() by range, list or whole model", {
+  model <- keras_model_sequential(input_shape = 3) |>
+    layer_dense(4, name = "a") |> layer_dense(2, name = "b") |> layer_dense(1, name = "c")
+  expect_invisible(freeze_weights(model, to = "b"))
+  expect_length(model$trainable_weights, 2)
+  unfreeze_weights(model)
+  expect_length(model$trainable_weights, 6)
+  freeze_weights(model, which = c(1, 3))
+  expect_identical(vapply(model$layers, function(l) l$trainable, TRUE), c(FALSE, TRUE, FALSE))
+  unfreeze_weights(model, from = 3)
+  expect_identical(vapply(model$layers, function(l) l$trainable, TRUE), c(FALSE, TRUE, TRUE))
+  freeze_weights(model)
+  expect_length(model$trainable_weights, 0)
+  expect_error(freeze_weights(model, from = "zzz"), class = "recurrent_error_argument")
+  expect_error(freeze_weights(model, which = 9), class = "recurrent_error_argument")
+  expect_error(freeze_weights(layer_dense(units = 1), from = 1), class = "recurrent_error_argument")
+})
+
+test_that("integer inputs of a sequential model keep their dtype", {
+  model <- keras_model_sequential(input_shape = 4, input_dtype = "int32") |>
+    layer_embedding(input_dim = 10, output_dim = 3, mask_zero = TRUE)
+  w <- get_weights(model)[[1]]
+  ids <- matrix(c(1, 2, 0, 9), 1)
+  p <- predict(model, ids)
+  expect_equal(p[1, 4, ], w[10, ], tolerance = 1e-6)
+  expect_identical(model$input$dtype, "int32")
+})
+
+test_that("a layer called on symbolic inputs records its input and output", {
+  x <- keras_input(shape = 3)
+  d <- layer_dense(units = 2)
+  y <- d(x)
+  expect_identical(d$input, x)
+  expect_identical(d$output, y)
+  expect_error(layer_dense(units = 2)$output, class = "recurrent_error_unbuilt")
+})
