@@ -77,6 +77,7 @@ keras_model <- function(inputs = NULL, outputs = NULL, ...) {
     cli::cli_abort("{.fn keras_model} needs both {.arg inputs} and {.arg outputs}.",
                    class = c("recurrent_error_argument", "recurrent_error"))
   model <- Functional$new(inputs = inputs, outputs = outputs, ...)
+  layer_private(model)$.generator <- Functional
   wrap_layer(model)
 }
 

@@ -8,12 +8,19 @@ Sequential <- R6::R6Class("Sequential",
   lock_objects = FALSE,
   lock_class = FALSE,
   public = list(
-    initialize = function(layers = list(), name = NULL, trainable = TRUE, input_layer = NULL, ...) {
+    initialize = function(layers = list(), name = NULL, trainable = TRUE, input_layer = NULL,
+                          input_batch_shape = NULL, input_dtype = NULL, ...) {
       super$initialize(name = name, trainable = trainable, ...)
       private$.layers <- list()
       private$.sym_outputs <- list()
+      if (is.null(input_layer) && !is.null(input_batch_shape))
+        input_layer <- make_input_layer(batch_shape = input_batch_shape, dtype = input_dtype, call = NULL)
       if (!is.null(input_layer)) private$set_input_layer(input_layer)
-      for (l in layers) self$add(l)
+      for (l in layers) {
+        # entries of a get_config() list are rebuilt from their own config
+        if (is.list(l) && !is.object(l) && !is.null(l$config)) l <- from_config(l$config)
+        self$add(l)
+      }
     },
 
     add = function(layer, rebuild = TRUE) {
@@ -87,11 +94,13 @@ Sequential <- R6::R6Class("Sequential",
       private$.sym_outputs[[i]]
     },
     get_config = function() {
+      il <- private$.input_layer
       list(name = self$name, trainable = self$trainable,
            layers = lapply(private$.layers, function(l) {
-             cfg <- l$get_config()
-             list(class_name = class(l)[1], config = cfg)
-           }))
+             list(class_name = class(l)[1], config = get_config(wrap_layer(l)))
+           }),
+           input_batch_shape = if (!is.null(il)) il$batch_shape,
+           input_dtype = if (!is.null(il)) il$dtype)
     }
   ),
 
@@ -224,5 +233,6 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ..., input_d
   }
   if (!is.list(layers)) layers <- list(layers)
   model <- Sequential$new(layers = layers, name = name, trainable = trainable, input_layer = input_layer)
+  layer_private(model)$.generator <- Sequential
   wrap_layer(model)
 }

@@ -220,7 +220,7 @@ summary_sequential_like <- function(model) {
   if (!inherits(model, "Functional")) return(TRUE)
   priv <- layer_private(model)
   nodes <- priv$.nodes
-  if (length(model$inputs) != 1 || length(model$outputs) != 1) return(FALSE)
+  if (length(model$inputs) != 1) return(FALSE)
   consumers <- list()
   layer_ids <- character()
   for (node in nodes) {

@@ -78,3 +78,22 @@ test_that("an existing instance and Layer() constructors can be added", {
   m <- keras_model_sequential(input_shape = 1) |> times(2)
   expect_equal(predict(m, matrix(1:5)), matrix(1:5) * 2)
 })
+
+test_that("a sequential model's config rebuilds an equivalent model", {
+  model <- keras_model_sequential(input_shape = c(4, 3), name = "orig") |>
+    layer_dense(5, activation = "relu", name = "h") |> layer_dense(2, name = "o")
+  cfg <- get_config(model)
+  expect_identical(cfg$layers[[1]]$class_name, "Dense")
+  expect_identical(cfg$layers[[1]]$config$units, 5L)
+  cfg$name <- "copy"
+  cfg$layers[[1]]$config$name <- "h2"
+  cfg$layers[[2]]$config$name <- "o2"
+  copy <- from_config(cfg)
+  expect_s3_class(copy, "recurrent_sequential")
+  expect_identical(copy$name, "copy")
+  expect_identical(vapply(copy$layers, function(l) l$name, ""), c("h2", "o2"))
+  expect_identical(copy$input$shape, list(NULL, 4L, 3L))
+  set_weights(copy, get_weights(model))
+  x <- array(runif(24), c(2, 4, 3))
+  expect_equal(predict(copy, x), predict(model, x))
+})
