@@ -275,3 +275,45 @@ test_that("Model() makes subclassed models that track sub-layers", {
   expect_identical(dim(predict(m, matrix(1, 5, 5))), c(5L, 1L))
   expect_length(m$layers, 2)
 })
+
+test_that("keras3 Layer idioms: weights in initialize, non-trainable state, sub-layers with masks", {
+  linear_now <- Layer("LinearNow",
+    initialize = function(units = 32, input_dim = 32, ...) {
+      super$initialize(...)
+      self$w <- self$add_weight(shape = shape(input_dim, units), initializer = "ones", name = "w")
+    },
+    call = function(inputs) op_matmul(inputs, self$w))
+  l <- linear_now(units = 4, input_dim = 2)
+  expect_length(l$weights, 1)
+  expect_tensor_equal(l(matrix(1, 3, 2)), matrix(2, 3, 4))
+  summer <- Layer("ComputeSum",
+    initialize = function(input_dim, ...) {
+      super$initialize(...)
+      self$total <- self$add_weight(shape = shape(input_dim), initializer = "zeros", trainable = FALSE)
+    },
+    call = function(inputs) {
+      self$total$assign(self$total + op_sum(inputs, axis = 1))
+      self$total
+    })
+  s <- summer(input_dim = 2)
+  s(matrix(1, 3, 2)); s(matrix(1, 3, 2))
+  expect_equal(as.array(s$total), c(6, 6), ignore_attr = TRUE)
+  expect_length(s$trainable_weights, 0)
+  expect_length(s$non_trainable_weights, 1)
+  seen <- NULL
+  text_encoder <- Layer("TextEncoder",
+    initialize = function(...) {
+      super$initialize(...)
+      self$embedding <- layer_embedding(input_dim = 6, output_dim = 3, mask_zero = TRUE)
+      self$probe <- Layer("Probe", call = function(inputs, mask = NULL) {
+        seen <<- as.array(mask)
+        inputs
+      }, supports_masking = TRUE)()
+    },
+    call = function(inputs) inputs %>% self$embedding() %>% self$probe(mask = self$embedding$compute_mask(inputs)))
+  enc <- text_encoder()
+  ids <- matrix(c(1L, 2L, 0L), 1)
+  enc(ids)
+  expect_identical(seen, ids != 0)
+  expect_length(enc$weights, 1)
+})
