@@ -154,20 +154,63 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, T* dst) {
   }
 }
 
-// C (m, n) (+)= A (m, kc) Bp, Bp a packed (kc, n) block of np panels.
+template <typename T>
+void micro_dispatch(int mr, int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int nlast, bool acc) {
+  switch (mr) {
+    case 1: return micro<T, 1, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 2: return micro<T, 2, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 3: return micro<T, 3, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 4: return micro<T, 4, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 5: return micro<T, 5, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 6: return micro<T, 6, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+  }
+  if (Tile<T>::MR > 6) {
+    switch (mr) {
+      case 7: return micro<T, 7, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 8: return micro<T, 8, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 9: return micro<T, 9, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 10: return micro<T, 10, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 11: return micro<T, 11, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 12: return micro<T, 12, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    }
+  }
+}
+
+// C (m, n) (+)= A (m, kc) Bp, Bp a packed (kc, n) block of np panels. Rows go in blocks
+// of MC (packed, kept in L2). A B block that fits in L2 is swept once per A panel
+// (12 or 6 rows), which writes C in whole rows; a larger one (e.g. H = 512 LSTM weights)
+// would then stream from L3 once per A panel, so each B panel (kc x NR, in L1) meets
+// every A panel of the block instead. A block of a single panel (batch 1 or 2 per step)
+// runs several B panels per call.
 template <typename T>
 void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int64_t csa, const T* Bp, int64_t np,
                    int64_t n, T* C, int64_t ldc) {
-  constexpr int MR = Tile<T>::MR;
-  constexpr int64_t MC = 8 * MR;  // A block kept in L1/L2 while B streams
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  constexpr int64_t MC = 8 * MR;
   thread_local AlignedBuf<T> apack;
   apack.resize(MC * Tile<T>::KC);
+  const int last_cols = static_cast<int>(n - (np - 1) * NR);
   for (int64_t i0 = 0; i0 < m; i0 += MC) {
     const int64_t mc = std::min<int64_t>(MC, m - i0);
     pack_a(A + i0 * rsa, rsa, csa, mc, kc, apack.data());
-    for (int64_t ip = 0; ip < mc; ip += MR) {
-      const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
-      row_panel_dispatch(mr, kc, apack.data() + ip * kc, Bp, np, n, C + (i0 + ip) * ldc, ldc, acc);
+    if (mc <= MR) {
+      row_panel_dispatch(static_cast<int>(mc), kc, apack.data(), Bp, np, n, C + i0 * ldc, ldc, acc);
+      continue;
+    }
+    if (kc * np * NR * static_cast<int64_t>(sizeof(T)) <= (int64_t(1) << 20)) {
+      for (int64_t ip = 0; ip < mc; ip += MR) {
+        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
+        row_panel_dispatch(mr, kc, apack.data() + ip * kc, Bp, np, n, C + (i0 + ip) * ldc, ldc, acc);
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < np; ++j) {
+      const T* Bj = Bp + j * kc * NR;
+      const int nl = j == np - 1 ? last_cols : NR;
+      for (int64_t ip = 0; ip < mc; ip += MR) {
+        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
+        micro_dispatch(mr, kc, apack.data() + ip * kc, Bj, C + (i0 + ip) * ldc + j * NR, ldc, nl, acc);
+      }
     }
   }
 }
