@@ -118,4 +118,5 @@ if (!is.null(torch$data)) {
   tab$ratio_fwd <- m$fwd_s_torch / m$fwd_s
   tab$ratio_fwdbwd <- m$fwdbwd_s_torch / m$fwdbwd_s
 }
+options(width = 200)
 print(format(tab, digits = 3), row.names = FALSE)
