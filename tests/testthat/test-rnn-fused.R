@@ -394,6 +394,28 @@ test_that("large shapes match the references and directional derivatives", {
   }
 })
 
+test_that("gradients can be taken twice from one recorded call", {
+  # backward writes its gradients over the saved gates; the second pass recomputes them
+  set.seed(11)
+  for (kn in names(kinds)) {
+    case <- make_case(kinds[[kn]][[1]], B = 3, T = 4, I = 3, H = 2, reset_after = kinds[[kn]][[2]], state = TRUE,
+                      mask = TRUE)
+    v <- function(a) cpp_variable(as_tensor(a, "float64"), "float64")
+    leaves <- list(v(case$x), v(case$kernel), v(case$recurrent_kernel), v(case$bias))
+    states <- lapply(case$states, v)
+    w <- rand_array(c(3, 4, 2), 1)
+    with_gradient_recording({
+      out <- fused_rnn(case$kind, leaves[[1]], states = states, kernel = leaves[[2]],
+                       recurrent_kernel = leaves[[3]], bias = leaves[[4]], mask = case$mask,
+                       options = case_options(case, list(return_sequences = TRUE)))
+      loss <- op_sum(out[[1]] * as_tensor(w, "float64")) + op_sum(out[[2]])
+    })
+    first <- lapply(gradients(loss, c(leaves, states)), as.array)
+    second <- lapply(gradients(loss, c(leaves, states)), as.array)
+    expect_equal(second, first, tolerance = 1e-14, label = paste(kn, "second backward"))
+  }
+})
+
 test_that("no graph is recorded outside gradient recording", {
   set.seed(8)
   case <- make_case("gru", B = 2, T = 3, I = 3, H = 2)

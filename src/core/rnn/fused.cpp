@@ -144,9 +144,9 @@ std::vector<T> masked_inputs(const Run<T>& r, int g) {
 
 // G (S*B, kH) = xs W + b_in: one GEMM for all timesteps (k GEMMs with per-gate masks).
 template <typename T>
-void input_projection(Run<T>& r, const std::vector<T>& bias_in) {
+void input_projection(Run<T>& r) {
   const int64_t n = r.S * r.B, I = r.I, H = r.H, kH = r.kH();
-  r.G.alloc(n * kH, r.keep, r.dtype);
+  const std::vector<T>& bias_in = r.bias_in;
   T* G = r.G.data();
   if (!r.din.per_gate()) {
     detail::gemm_nn(false, n, kH, I, r.xs.data(), I, r.W, kH, G, kH);
@@ -158,6 +158,17 @@ void input_projection(Run<T>& r, const std::vector<T>& bias_in) {
   }
   if (!bias_in.empty() && n > 0)
     detail::mat(G, n, kH, kH).rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias_in.data(), kH);
+}
+
+// The input projection and the time loop; h(0) and c(0) already hold the initial states.
+template <typename T>
+void forward_pass(Run<T>& r) {
+  input_projection(r);
+  switch (r.kind) {
+    case FusedSpec::Kind::Lstm: detail::lstm_forward(r); break;
+    case FusedSpec::Kind::Gru: detail::gru_forward(r); break;
+    case FusedSpec::Kind::Simple: detail::simple_forward(r); break;
+  }
 }
 
 // The input side of backward, shared by every cell: dW, d(input bias) and dx from
@@ -276,7 +287,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     }
   }
 
-  std::vector<T> bias_in;
+  std::vector<T>& bias_in = r.bias_in;
   if (bias.defined()) {
     std::vector<T> bv = values_as<T>(bias);
     if (r.reset_after) {  // row 1 input bias; the recurrent z and r biases add to it
@@ -289,7 +300,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
   }
 
   layout_inputs(r, x);
-  input_projection(r, bias_in);
+  r.G.alloc(S * B * kH, r.keep, r.dtype);
 
   r.store_pre = detail::act_needs_input(r.act) || detail::act_needs_input(r.rec);
   if (r.store_pre) r.Z.alloc(S * B * kH, r.keep, r.dtype);
@@ -308,11 +319,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
   }
   if (spec.kind == Kind::Gru) r.Aux.alloc(S * B * H, r.keep, r.dtype);
 
-  switch (spec.kind) {
-    case Kind::Lstm: detail::lstm_forward(r); break;
-    case Kind::Gru: detail::gru_forward(r); break;
-    case Kind::Simple: detail::simple_forward(r); break;
-  }
+  forward_pass(r);
 
   // outputs: the sequence in processing order, or the last output; then the final states
   std::vector<Tensor> outs;
@@ -363,7 +370,11 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
         bk.dout = dout.data();
       }
     }
-    bk.dXW.resize(std::max<int64_t>(S * B * kH, 1));
+    // backward writes its gradients over the saved gates: a second pass over this call
+    // (gradients() asked twice) first recomputes them
+    if (r.consumed) forward_pass(r);
+    r.consumed = true;
+    bk.dXW = r.G.data();
 
     size_t at = 0;
     const size_t i_x = at++;
@@ -397,7 +408,7 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     Tensor dx, dW;
     if (need[i_x]) dx = Tensor(Shape{B, S, I}, r.dtype);
     if (need[i_W]) dW = Tensor(Shape{I, kH}, r.dtype);
-    input_backward(r, bk.dXW.data(), dx.defined() ? dx.template data<T>() : nullptr,
+    input_backward(r, bk.dXW, dx.defined() ? dx.template data<T>() : nullptr,
                    dW.defined() ? dW.template data<T>() : nullptr, db.defined() ? db.template data<T>() : nullptr,
                    bk.dU_from_dXW ? bk.dU : nullptr);
     grads[i_x] = dx;

@@ -204,7 +204,9 @@ struct Run {
   bool reset_after = true, go_backwards = false, return_sequences = false, zero_output_for_mask = false;
   bool store_pre = false;  // keep pre-activations in Z (an activation's derivative needs its input)
   DType dtype = DType::Float32;
-  bool keep = false;  // recording: the buffers below outlive the call, for backward
+  bool keep = false;      // recording: the buffers below outlive the call, for backward
+  bool consumed = false;  // a backward pass has overwritten G (and Aux) with gradients
+  std::vector<T> bias_in;  // (kH) input-projection bias, kept to rerun the forward pass
 
   Store<T> xs;                         // (S*B, I) time-major in processing order; x * mask when shared
   std::vector<unsigned char> valid;  // (S*B): step s of row b is unmasked; empty = all unmasked
@@ -251,7 +253,8 @@ template <typename T>
 struct Back {
   std::vector<T> dh, dc;  // (B, H): d(loss)/d(state after the current step), then of the initial state
   const T* dout = nullptr;   // d(loss)/d(output): (B, S, H) with return_sequences, else (B, H); may be null
-  AlignedBuf<T> dXW;         // (S*B, kH): d(loss)/d(input projection incl. input bias)
+  T* dXW = nullptr;          // (S*B, kH): d(loss)/d(input projection incl. input bias); written
+                             // over the gate activations in Run::G, step by step
   T* dU = nullptr;           // (H, kH) or null when not wanted
   bool dU_from_dXW = false;  // dU = h_prev^T dXW, left to the input side (shares dXW's packing with dW)
   T* db_rec = nullptr;       // (kH) GRU reset_after recurrent bias, or null
@@ -354,6 +357,9 @@ template <typename T> void simple_forward(Run<T>& r);
 
 // Backward: from bk.dh / bk.dc (gradients of the final states) and bk.dout, fills
 // bk.dXW, bk.dU (and bk.db_rec) and leaves the initial states' gradients in bk.dh / bk.dc.
+// bk.dXW is r.G: step s's gradients replace step s's gates once they are read (GRU with
+// reset_after also turns Aux into its gradient), so a second backward pass over the
+// same call must first rerun the forward pass (fused.cpp).
 template <typename T> void lstm_backward(Run<T>& r, Back<T>& bk);
 template <typename T> void gru_backward(Run<T>& r, Back<T>& bk);
 template <typename T> void simple_backward(Run<T>& r, Back<T>& bk);

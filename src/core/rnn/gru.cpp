@@ -94,103 +94,106 @@ void gru_forward(Run<T>& r) {
     gru_forward_before(r);
 }
 
-// h = z h_prev + (1 - z) hh. Shared first half of both variants' step backward: fills
-// d(hh pre-activation) into the h block of dg, d(z pre-activation) into the z block,
-// and leaves the direct path z * dh in dh.
+// h = z h_prev + (1 - z) hh. The first half of both variants' step backward: from the
+// gates in gi, d(z pre-activation) into dz and d(hh pre-activation) into dhh (each H,
+// apart from gi), leaving the direct path z * dh in dh.
 template <typename T>
-static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, const T* hpb, T* dg, T* dhb_p) {
+static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, const T* hpb, T* dz_p, T* dhh_p,
+                                   T* dhb_p) {
   const int64_t H = r.H;
   CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hp(hpb, H);
-  ArrMap<T> dhb(dhb_p, H), dz(dg, H), dhh(dg + 2 * H, H);
+  ArrMap<T> dhb(dhb_p, H), dz(dz_p, H), dhh(dhh_p, H);
   dz = dhb * (hp - hh);
   dhh = dhb * (T(1) - z);
   dhb *= z;
-  act_backward(r.act, zs ? zs + 2 * H : nullptr, gi + 2 * H, dg + 2 * H, H);
-  act_backward(r.rec, zs, gi, dg, H);
+  act_backward(r.act, zs ? zs + 2 * H : nullptr, gi + 2 * H, dhh_p, H);
+  act_backward(r.rec, zs, gi, dz_p, H);
 }
 
 template <typename T>
 static void gru_backward_after(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH(), n = r.S * B;
-  std::vector<T> scratch(static_cast<size_t>(B * H));
-  AlignedBuf<T> dRh;  // d(h_prev U_h + b_rec_h) for every step
-  dRh.resize(std::max<int64_t>(n * H, 1));
-  T* dXW = bk.dXW.data();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), dg(static_cast<size_t>(kH)), da(static_cast<size_t>(H));
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
-    const T* G = r.g(s);
-    const T* A = r.Aux.data() + s * B * H;
+    T* G = r.g(s);                        // gates in, d(input projection) out
+    T* A = r.Aux.data() + s * B * H;      // h_prev U_h + b_rec_h in, its gradient out
     const T* hp = r.h(s);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    T* dG = dXW + s * B * kH;
-    T* dA = dRh.data() + s * B * H;
     for (int64_t b = 0; b < B; ++b) {
-      T* dg = dG + b * kH;
+      T* gi = G + b * kH;
+      T* ab = A + b * H;
       if (!r.is_valid(s, b)) {
-        std::fill(dg, dg + kH, T(0));
-        std::fill(dA + b * H, dA + (b + 1) * H, T(0));
+        std::fill(gi, gi + kH, T(0));
+        std::fill(ab, ab + H, T(0));
         continue;
       }
-      const T* gi = G + b * kH;
       const T* zs = Zs ? Zs + b * kH : nullptr;
-      gru_back_common(r, gi, zs, hp + b * H, dg, dh + b * H);
-      CArrMap<T> rr(gi + H, H), dhh(dg + 2 * H, H);
-      ArrMap<T>(dg + H, H) = dhh * CArrMap<T>(A + b * H, H);  // d r
-      act_backward(r.rec, zs ? zs + H : nullptr, gi + H, dg + H, H);
-      ArrMap<T>(dA + b * H, H) = dhh * rr;  // d(h_prev U_h + b_rec_h)
+      T* d = dg.data();
+      gru_back_common(r, gi, zs, hp + b * H, d, d + 2 * H, dh + b * H);
+      CArrMap<T> rr(gi + H, H), dhh(d + 2 * H, H);
+      ArrMap<T>(d + H, H) = dhh * CArrMap<T>(ab, H);  // d r
+      act_backward(r.rec, zs ? zs + H : nullptr, gi + H, d + H, H);
+      ArrMap<T>(da.data(), H) = dhh * rr;
+      std::copy(d, d + kH, gi);
+      std::copy(da.begin(), da.end(), ab);
     }
-    rec_backward(r, dG, kH, 0, 2, dh, scratch.data());
-    rec_backward(r, dA, H, 2, 3, dh, scratch.data());
+    rec_backward(r, G, kH, 0, 2, dh, scratch.data());
+    rec_backward(r, A, H, 2, 3, dh, scratch.data());
   }
+  const T* dXW = bk.dXW;
+  const T* dA = r.Aux.data();
   if (bk.dU) {
     rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 2, bk.dU);
-    rec_weight_grad(r, r.h(0), true, dRh.data(), H, 2, 3, bk.dU);
+    rec_weight_grad(r, r.h(0), true, dA, H, 2, 3, bk.dU);
   }
   if (bk.db_rec) {
     add_colsums(dXW, n, 2 * H, kH, bk.db_rec);
-    add_colsums(dRh.data(), n, H, H, bk.db_rec + 2 * H);
+    add_colsums(dA, n, H, H, bk.db_rec + 2 * H);
   }
 }
 
 template <typename T>
 static void gru_backward_before(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
-  std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H));
+  std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H)), dg(static_cast<size_t>(kH));
   const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
-  T* dXW = bk.dXW.data();
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
-    const T* G = r.g(s);
+    T* G = r.g(s);  // gates in, d(input projection) out: z and h blocks first, r after the GEMM
     const T* hp = r.h(s);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    T* dG = dXW + s * B * kH;
     for (int64_t b = 0; b < B; ++b) {
-      T* dg = dG + b * kH;
+      T* gi = G + b * kH;
       if (!r.is_valid(s, b)) {
-        std::fill(dg, dg + kH, T(0));
+        std::fill(gi, gi + kH, T(0));
         continue;
       }
-      gru_back_common(r, G + b * kH, Zs ? Zs + b * kH : nullptr, hp + b * H, dg, dh + b * H);
+      T* d = dg.data();
+      gru_back_common(r, gi, Zs ? Zs + b * kH : nullptr, hp + b * H, d, d + 2 * H, dh + b * H);
+      std::copy(d, d + H, gi);
+      std::copy(d + 2 * H, d + 3 * H, gi + 2 * H);
     }
     // d(r * h_prev * rm_h) = d(hh pre-activation) U_h^T
-    gemm_packed(false, B, dG + 2 * H, kH, 1, r.packed(true, 2, 3), drh.data(), H);
+    gemm_packed(false, B, G + 2 * H, kH, 1, r.packed(true, 2, 3), drh.data(), H);
     for (int64_t b = 0; b < B; ++b) {
       if (!r.is_valid(s, b)) continue;
-      const T* gi = G + b * kH;
-      T* dg = dG + b * kH;
-      ArrMap<T> d(drh.data() + b * H, H);
-      if (rm_h) d *= CArrMap<T>(rm_h + b * H, H);
-      ArrMap<T>(dg + H, H) = d * CArrMap<T>(hp + b * H, H);  // d r
-      ArrMap<T>(dh + b * H, H) += d * CArrMap<T>(gi + H, H);
-      act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, dg + H, H);
+      T* gi = G + b * kH;
+      T* d = dg.data() + H;
+      ArrMap<T> dr(drh.data() + b * H, H);
+      if (rm_h) dr *= CArrMap<T>(rm_h + b * H, H);
+      ArrMap<T>(dh + b * H, H) += dr * CArrMap<T>(gi + H, H);
+      ArrMap<T>(d, H) = dr * CArrMap<T>(hp + b * H, H);  // d r
+      act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, d, H);
+      std::copy(d, d + H, gi + H);
     }
-    rec_backward(r, dG, kH, 0, 2, dh, scratch.data());
+    rec_backward(r, G, kH, 0, 2, dh, scratch.data());
   }
   if (bk.dU) {
-    rec_weight_grad(r, r.h(0), true, dXW, kH, 0, 2, bk.dU);
-    rec_weight_grad(r, r.Aux.data(), false, dXW + 2 * H, kH, 2, 3, bk.dU);
+    rec_weight_grad(r, r.h(0), true, bk.dXW, kH, 0, 2, bk.dU);
+    rec_weight_grad(r, r.Aux.data(), false, bk.dXW + 2 * H, kH, 2, 3, bk.dU);
   }
 }
 

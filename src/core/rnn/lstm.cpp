@@ -44,42 +44,43 @@ void lstm_forward(Run<T>& r) {
 template <typename T>
 void lstm_backward(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
-  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H));
-  T* dXW = bk.dXW.data();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H)),
+      dg(static_cast<size_t>(kH));
+  T* dXW = bk.dXW;
   T* dh = bk.dh.data();
   T* dc = bk.dc.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
-    const T* G = r.g(s);
+    T* G = r.g(s);  // gates of step s in, their gradients out
     const T* cp = r.c(s);
     const T* cn = r.c(s + 1);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    T* dG = dXW + s * B * kH;
     for (int64_t b = 0; b < B; ++b) {
-      T* dg = dG + b * kH;
+      T* gi = G + b * kH;
       if (!r.is_valid(s, b)) {  // gradients pass through a masked step unchanged
-        std::fill(dg, dg + kH, T(0));
+        std::fill(gi, gi + kH, T(0));
         continue;
       }
-      const T* gi = G + b * kH;
+      T* d = dg.data();
       CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
-      ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), d(dct.data(), H), a(ac.data(), H);
+      ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), dt(dct.data(), H), a(ac.data(), H);
       a = CArrMap<T>(cn + b * H, H);
       act_forward(r.act, ac.data(), H);
-      ArrMap<T>(dg + 3 * H, H) = dhb * a;  // d o
-      d = dhb * o;
+      ArrMap<T>(d + 3 * H, H) = dhb * a;  // d o
+      dt = dhb * o;
       act_backward(r.act, cn + b * H, ac.data(), dct.data(), H);
-      d += dcb;                                               // d c_t, total
-      ArrMap<T>(dg, H) = d * g;                               // d i
-      ArrMap<T>(dg + H, H) = d * CArrMap<T>(cp + b * H, H);  // d f
-      ArrMap<T>(dg + 2 * H, H) = d * i;                       // d g
-      dcb = d * f;                                            // d c_{t-1}
-      act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, dg, 2 * H);
-      act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, dg + 2 * H, H);
-      act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, dg + 3 * H, H);
+      dt += dcb;                                              // d c_t, total
+      ArrMap<T>(d, H) = dt * g;                               // d i
+      ArrMap<T>(d + H, H) = dt * CArrMap<T>(cp + b * H, H);  // d f
+      ArrMap<T>(d + 2 * H, H) = dt * i;                       // d g
+      dcb = dt * f;                                           // d c_{t-1}
+      act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, d, 2 * H);
+      act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, d + 2 * H, H);
+      act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, d + 3 * H, H);
+      std::copy(d, d + kH, gi);
       dhb.setZero();  // h_{t-1} reaches this step only through the recurrent GEMM
     }
-    rec_backward(r, dG, kH, 0, 4, dh, scratch.data());
+    rec_backward(r, G, kH, 0, 4, dh, scratch.data());
   }
   if (bk.dU && r.drec.none())
     bk.dU_from_dXW = true;

@@ -37,25 +37,25 @@ void simple_forward(Run<T>& r) {
 template <typename T>
 void simple_backward(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H;
-  std::vector<T> scratch(static_cast<size_t>(B * H));
-  T* dXW = bk.dXW.data();
+  std::vector<T> scratch(static_cast<size_t>(B * H)), dg(static_cast<size_t>(H));
+  T* dXW = bk.dXW;
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
-    const T* G = r.g(s);
+    T* G = r.g(s);  // activations of step s in, pre-activation gradients out
     const T* Zs = r.store_pre ? r.Z.data() + s * B * H : nullptr;
-    T* dG = dXW + s * B * H;
     for (int64_t b = 0; b < B; ++b) {
-      T* dg = dG + b * H;
+      T* gi = G + b * H;
       if (!r.is_valid(s, b)) {  // the state passes through; this step's weights get nothing
-        std::fill(dg, dg + H, T(0));
+        std::fill(gi, gi + H, T(0));
         continue;
       }
-      std::copy(dh + b * H, dh + (b + 1) * H, dg);
-      act_backward(r.act, Zs ? Zs + b * H : nullptr, G + b * H, dg, H);
+      std::copy(dh + b * H, dh + (b + 1) * H, dg.data());
+      act_backward(r.act, Zs ? Zs + b * H : nullptr, gi, dg.data(), H);
+      std::copy(dg.begin(), dg.end(), gi);
       std::fill(dh + b * H, dh + (b + 1) * H, T(0));
     }
-    rec_backward(r, dG, H, 0, 1, dh, scratch.data());
+    rec_backward(r, G, H, 0, 1, dh, scratch.data());
   }
   if (bk.dU && r.drec.none())
     bk.dU_from_dXW = true;
