@@ -47,6 +47,26 @@ inline void store_unaligned(T* p, V v) {
 
 constexpr int kFloatLanes = kVecBytes / 4;
 
+// Lane-wise conversions (truncating to int); GCC before 9 lacks __builtin_convertvector.
+inline vint32 to_int(vfloat v) {
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)
+  return __builtin_convertvector(v, vint32);
+#else
+  vint32 r;
+  for (int i = 0; i < kFloatLanes; ++i) r[i] = static_cast<int32_t>(v[i]);
+  return r;
+#endif
+}
+inline vfloat to_float(vint32 v) {
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 9)
+  return __builtin_convertvector(v, vfloat);
+#else
+  vfloat r;
+  for (int i = 0; i < kFloatLanes; ++i) r[i] = static_cast<float>(v[i]);
+  return r;
+#endif
+}
+
 // exp for float32 lanes: n = round(x / ln 2), r = x - n ln 2 (two-part ln 2), a degree-7
 // Taylor polynomial on |r| <= ln(2) / 2 (error below 1e-8 relative) and 2^n from the
 // exponent bits. Inputs are clamped to [-87.3, 88.3] so 2^n stays a normal float:
@@ -56,8 +76,8 @@ inline vfloat vexp(vfloat x) {
   x = x > hi ? hi : x;
   x = x < lo ? lo : x;
   const vfloat t = x * 1.44269504088896341f;
-  const vint32 n = __builtin_convertvector(t + (t >= vfloat{} ? vfloat{} + 0.5f : vfloat{} - 0.5f), vint32);
-  const vfloat nf = __builtin_convertvector(n, vfloat);
+  const vint32 n = to_int(t + (t >= vfloat{} ? vfloat{} + 0.5f : vfloat{} - 0.5f));
+  const vfloat nf = to_float(n);
   const vfloat r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;
   vfloat p = vfloat{} + 1.0f / 5040;
   p = p * r + 1.0f / 720;
