@@ -12,15 +12,14 @@
 #' @importFrom zeallot %<-%
 "_PACKAGE"
 
-#' Pipe and multiple assignment
-#'
-#' `%>%` is re-exported from magrittr and `%<-%` from zeallot, as keras3 does, so
-#' that `c(output, state) %<-% layer(x)` works on a layer's list of results.
-#'
-#' @name reexports
-#' @keywords internal
 #' @importFrom magrittr %>%
+#' @export
+magrittr::`%>%`
+
 #' @importFrom zeallot %<-%
-#' @export %>%
-#' @export %<-%
-NULL
+#' @export
+zeallot::`%<-%`
+
+# `object` is a formal that Layer() constructors get at run time, and the super
+# getter is looked up in the class environment Layer() builds.
+utils::globalVariables(c("object", ".__recurrent_super__"))
