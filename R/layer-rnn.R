@@ -206,18 +206,17 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
   reset_masks()
   on.exit(reset_masks(), add = TRUE)
   stacked <- is_stacked_cell(cell)
-  # runs once per timestep: the common case (one cell, no extra arguments, a flat list
-  # of new states) takes no detours; C++ checks what comes back
-  step <- function(x_t, flat_states, t) {
-    at$t <- t
-    res <- if (!pass_training && !pass_constants) {
-      call_fn(x_t, if (stacked) nest_states(cell, flat_states) else flat_states)
-    } else {
-      args <- list(x_t, if (stacked) nest_states(cell, flat_states) else flat_states)
-      if (pass_training) args$training <- isTRUE(training)
-      if (pass_constants) args$constants <- constants
-      do.call(call_fn, args)
-    }
+  # C++ calls fn(inputs, states) once per timestep and sets at$t first. In the common
+  # case (one cell, no extra arguments) fn is the cell's own call(), with no R closure
+  # in between; C++ takes a result list(output, list(state, ...)) of tensors as it is
+  # and hands anything else to normalize() (inst/bench/bench-rnn-callback.R).
+  fn <- if (!stacked && !pass_training && !pass_constants) call_fn else function(inputs, states) {
+    args <- list(inputs, if (stacked) nest_states(cell, states) else states)
+    if (pass_training) args$training <- isTRUE(training)
+    if (pass_constants) args$constants <- constants
+    do.call(call_fn, args)
+  }
+  normalize <- function(res) {
     if (!is.list(res) || length(res) != 2L || is.object(res)) check_cell_result(res)
     ns <- res[[2L]]
     if (stacked || !is.list(ns) || is.object(ns)) ns <- flatten_states(ns)
@@ -229,7 +228,8 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
     list(out, ns)
   }
   res <- rlang::try_fetch(
-    cpp_rnn_loop(step, sequences, states, mask, layer$go_backwards, layer$return_sequences, layer$zero_output_for_mask),
+    cpp_rnn_loop(fn, normalize, at, sequences, states, mask, layer$go_backwards, layer$return_sequences,
+                 layer$zero_output_for_mask),
     error = function(cnd) {
       if (inherits(cnd, "recurrent_error_cell_result")) return(rlang::zap())
       cli::cli_abort("The cell's {.fn call} method failed at timestep {at$t} of layer {.val {layer$name}}.",

@@ -433,19 +433,20 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_rnn_loop
-Rcpp::List cpp_rnn_loop(Rcpp::Function step, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards, bool return_sequences, bool zero_output_for_mask);
-RcppExport SEXP _recurrent_cpp_rnn_loop(SEXP stepSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP maskSEXP, SEXP go_backwardsSEXP, SEXP return_sequencesSEXP, SEXP zero_output_for_maskSEXP) {
+Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards, bool return_sequences, bool zero_output_for_mask);
+RcppExport SEXP _recurrent_cpp_rnn_loop(SEXP fnSEXP, SEXP normalizeSEXP, SEXP atSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP maskSEXP, SEXP go_backwardsSEXP, SEXP return_sequencesSEXP, SEXP zero_output_for_maskSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::Function >::type step(stepSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type fn(fnSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type normalize(normalizeSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type at(atSEXP);
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type states(statesSEXP);
     Rcpp::traits::input_parameter< SEXP >::type mask(maskSEXP);
     Rcpp::traits::input_parameter< bool >::type go_backwards(go_backwardsSEXP);
     Rcpp::traits::input_parameter< bool >::type return_sequences(return_sequencesSEXP);
     Rcpp::traits::input_parameter< bool >::type zero_output_for_mask(zero_output_for_maskSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_rnn_loop(step, x, states, mask, go_backwards, return_sequences, zero_output_for_mask));
+    rcpp_result_gen = Rcpp::wrap(cpp_rnn_loop(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -454,7 +455,6 @@ SEXP cpp_tensor(SEXP x, SEXP dtype);
 RcppExport SEXP _recurrent_cpp_tensor(SEXP xSEXP, SEXP dtypeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     Rcpp::traits::input_parameter< SEXP >::type dtype(dtypeSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_tensor(x, dtype));
@@ -466,7 +466,6 @@ SEXP cpp_to_r(SEXP x);
 RcppExport SEXP _recurrent_cpp_to_r(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_to_r(x));
     return rcpp_result_gen;
@@ -477,7 +476,6 @@ Rcpp::IntegerVector cpp_shape(SEXP x);
 RcppExport SEXP _recurrent_cpp_shape(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_shape(x));
     return rcpp_result_gen;
@@ -488,7 +486,6 @@ std::string cpp_dtype(SEXP x);
 RcppExport SEXP _recurrent_cpp_dtype(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_dtype(x));
     return rcpp_result_gen;
@@ -499,7 +496,6 @@ bool cpp_is_tensor(SEXP x);
 RcppExport SEXP _recurrent_cpp_is_tensor(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_is_tensor(x));
     return rcpp_result_gen;
@@ -510,7 +506,6 @@ SEXP cpp_zeros(SEXP shape, SEXP dtype);
 RcppExport SEXP _recurrent_cpp_zeros(SEXP shapeSEXP, SEXP dtypeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type shape(shapeSEXP);
     Rcpp::traits::input_parameter< SEXP >::type dtype(dtypeSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_zeros(shape, dtype));
@@ -522,7 +517,6 @@ SEXP cpp_full(SEXP shape, double value, SEXP dtype);
 RcppExport SEXP _recurrent_cpp_full(SEXP shapeSEXP, SEXP valueSEXP, SEXP dtypeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type shape(shapeSEXP);
     Rcpp::traits::input_parameter< double >::type value(valueSEXP);
     Rcpp::traits::input_parameter< SEXP >::type dtype(dtypeSEXP);
@@ -535,7 +529,6 @@ Rcpp::NumericVector cpp_values(SEXP x, double first, double count);
 RcppExport SEXP _recurrent_cpp_values(SEXP xSEXP, SEXP firstSEXP, SEXP countSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     Rcpp::traits::input_parameter< double >::type first(firstSEXP);
     Rcpp::traits::input_parameter< double >::type count(countSEXP);
@@ -548,7 +541,6 @@ SEXP cpp_variable(SEXP value, SEXP dtype);
 RcppExport SEXP _recurrent_cpp_variable(SEXP valueSEXP, SEXP dtypeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type value(valueSEXP);
     Rcpp::traits::input_parameter< SEXP >::type dtype(dtypeSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_variable(value, dtype));
@@ -559,7 +551,6 @@ END_RCPP
 void cpp_assign(SEXP variable, SEXP value);
 RcppExport SEXP _recurrent_cpp_assign(SEXP variableSEXP, SEXP valueSEXP) {
 BEGIN_RCPP
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type variable(variableSEXP);
     Rcpp::traits::input_parameter< SEXP >::type value(valueSEXP);
     cpp_assign(variable, value);
@@ -570,7 +561,6 @@ END_RCPP
 void cpp_set_trainable(SEXP variable, bool trainable);
 RcppExport SEXP _recurrent_cpp_set_trainable(SEXP variableSEXP, SEXP trainableSEXP) {
 BEGIN_RCPP
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type variable(variableSEXP);
     Rcpp::traits::input_parameter< bool >::type trainable(trainableSEXP);
     cpp_set_trainable(variable, trainable);
@@ -582,7 +572,6 @@ SEXP cpp_detach(SEXP x);
 RcppExport SEXP _recurrent_cpp_detach(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_detach(x));
     return rcpp_result_gen;
@@ -593,7 +582,6 @@ SEXP cpp_clone(SEXP x);
 RcppExport SEXP _recurrent_cpp_clone(SEXP xSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_clone(x));
     return rcpp_result_gen;
@@ -604,7 +592,6 @@ std::string cpp_floatx();
 RcppExport SEXP _recurrent_cpp_floatx() {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     rcpp_result_gen = Rcpp::wrap(cpp_floatx());
     return rcpp_result_gen;
 END_RCPP
@@ -613,7 +600,6 @@ END_RCPP
 void cpp_set_floatx(std::string name);
 RcppExport SEXP _recurrent_cpp_set_floatx(SEXP nameSEXP) {
 BEGIN_RCPP
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< std::string >::type name(nameSEXP);
     cpp_set_floatx(name);
     return R_NilValue;
@@ -624,7 +610,6 @@ bool cpp_grad_enabled();
 RcppExport SEXP _recurrent_cpp_grad_enabled() {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     rcpp_result_gen = Rcpp::wrap(cpp_grad_enabled());
     return rcpp_result_gen;
 END_RCPP
@@ -634,7 +619,6 @@ bool cpp_set_grad_enabled(bool on);
 RcppExport SEXP _recurrent_cpp_set_grad_enabled(SEXP onSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< bool >::type on(onSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_set_grad_enabled(on));
     return rcpp_result_gen;
@@ -645,7 +629,6 @@ Rcpp::List cpp_gradients(SEXP loss, Rcpp::List wrt);
 RcppExport SEXP _recurrent_cpp_gradients(SEXP lossSEXP, SEXP wrtSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type loss(lossSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type wrt(wrtSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_gradients(loss, wrt));
@@ -657,7 +640,6 @@ double cpp_live_bytes();
 RcppExport SEXP _recurrent_cpp_live_bytes() {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
     rcpp_result_gen = Rcpp::wrap(cpp_live_bytes());
     return rcpp_result_gen;
 END_RCPP
@@ -700,7 +682,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_optim_global_norm", (DL_FUNC) &_recurrent_cpp_optim_global_norm, 1},
     {"_recurrent_cpp_fused_rnn", (DL_FUNC) &_recurrent_cpp_fused_rnn, 10},
     {"_recurrent_cpp_fused_activation_supported", (DL_FUNC) &_recurrent_cpp_fused_activation_supported, 1},
-    {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 7},
+    {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 9},
     {"_recurrent_cpp_tensor", (DL_FUNC) &_recurrent_cpp_tensor, 2},
     {"_recurrent_cpp_to_r", (DL_FUNC) &_recurrent_cpp_to_r, 1},
     {"_recurrent_cpp_shape", (DL_FUNC) &_recurrent_cpp_shape, 1},

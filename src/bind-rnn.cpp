@@ -7,6 +7,19 @@ using core::Tensor;
 
 namespace {
 
+// True for list(output, list(state, ...)) with exactly n_states states, all tensor
+// handles: what a cell returns almost always, so it is taken as is. Anything else goes
+// through the R side's `normalize` (flattening, variables, clear errors) first.
+bool plain_result(SEXP res, R_xlen_t n_states) {
+  if (TYPEOF(res) != VECSXP || Rf_xlength(res) != 2 || OBJECT(res)) return false;
+  if (!bind::is_tensor_handle(VECTOR_ELT(res, 0))) return false;
+  SEXP st = VECTOR_ELT(res, 1);
+  if (TYPEOF(st) != VECSXP || OBJECT(st) || Rf_xlength(st) != n_states) return false;
+  for (R_xlen_t i = 0; i < n_states; ++i)
+    if (!bind::is_tensor_handle(VECTOR_ELT(st, i))) return false;
+  return true;
+}
+
 // The R step function returns list(output, list(state, ...)) with the states already
 // flattened (stacked cells) by the R side; anything else is the cell's mistake.
 core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
@@ -20,6 +33,7 @@ core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
   if (TYPEOF(st) != VECSXP || static_cast<size_t>(Rf_xlength(st)) != n_states)
     throw core::Error("layer_rnn: the cell returned " + std::to_string(TYPEOF(st) == VECSXP ? Rf_xlength(st) : 1) +
                       " states, expected " + std::to_string(n_states));
+  out.states.reserve(n_states);
   for (R_xlen_t i = 0; i < Rf_xlength(st); ++i) {
     SEXP s = VECTOR_ELT(st, i);
     if (!bind::is_tensor_handle(s))
@@ -29,25 +43,82 @@ core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
   return out;
 }
 
+// One timestep in R: evaluates `call(inputs, states)` in a small environment holding
+// the cell's function and the step's arguments, so that an error raised by the cell
+// reads "Error in call(inputs, states)" like a direct call. The call is built once;
+// the states list the cell returned is passed on to the next step as it is unless the
+// loop replaced a state (a masked step), which spares wrapping the states again.
+// Everything here runs per timestep: see inst/bench/bench-rnn-callback.R.
+class RStep {
+ public:
+  RStep(SEXP fn, SEXP normalize, SEXP at, size_t n_states)
+      : env_(R_NewEnv(R_BaseEnv, FALSE, 0)),
+        normalize_(normalize),
+        at_(at),
+        n_states_(n_states),
+        sym_inputs_(Rf_install("inputs")),
+        sym_states_(Rf_install("states")),
+        sym_t_(Rf_install("t")) {
+    SEXP sym_call = Rf_install("call");
+    Rf_defineVar(sym_call, fn, env_);
+    call_ = Rf_lang3(sym_call, sym_inputs_, sym_states_);
+  }
+
+  core::rnn::StepResult operator()(const Tensor& x_t, const std::vector<Tensor>& states, int t) {
+    Rf_defineVar(sym_t_, Rf_ScalarInteger(t + 1), at_);  // for the R side's error message
+    Rf_defineVar(sym_inputs_, bind::wrap(x_t), env_);
+    if (!same_states(states)) {
+      last_r_ = bind::wrap_all(states);
+      last_ = states;
+    }
+    Rf_defineVar(sym_states_, last_r_, env_);
+    // an R error unwinds through here as a C++ exception and is re-raised at the entry point
+    Rcpp::RObject res = Rcpp::Rcpp_fast_eval(call_, env_);
+    if (!plain_result(res, static_cast<R_xlen_t>(n_states_))) res = normalize_(res);
+    core::rnn::StepResult r = check_step_result(res, n_states_);
+    last_r_ = VECTOR_ELT(res, 1);
+    last_ = r.states;
+    return r;
+  }
+
+ private:
+  bool same_states(const std::vector<Tensor>& states) const {
+    if (states.size() != last_.size() || last_r_.isNULL()) return false;
+    for (size_t k = 0; k < states.size(); ++k)
+      if (!states[k].same(last_[k])) return false;
+    return true;
+  }
+
+  Rcpp::Environment env_;
+  Rcpp::Language call_;
+  Rcpp::Function normalize_;
+  SEXP at_;  // protected by the caller
+  size_t n_states_;
+  SEXP sym_inputs_, sym_states_, sym_t_;
+  Rcpp::RObject last_r_;      // R list of handles for last_
+  std::vector<Tensor> last_;  // the states the cell returned at the previous step
+};
+
 }  // namespace
 
-// [[Rcpp::export]]
-Rcpp::List cpp_rnn_loop(Rcpp::Function step, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards,
+// fn(inputs, states) is the cell's step, normalize(res) turns any other result shape into
+// list(output, flat_states) or an R error, and at$t receives the 1-based timestep
+// before each call (for error messages).
+// [[Rcpp::export(rng = false)]]
+Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards,
                         bool return_sequences, bool zero_output_for_mask) {
   Tensor xt = bind::as_tensor(x);
   std::vector<Tensor> init;
   for (R_xlen_t i = 0; i < states.size(); ++i) init.push_back(bind::as_tensor(states[i], xt));
   Tensor m = Rf_isNull(mask) ? Tensor() : bind::as_tensor(mask);
-  const size_t n_states = init.size();
-  core::rnn::StepFn fn = [&step, n_states](const Tensor& x_t, const std::vector<Tensor>& s, int t) {
-    // R errors unwind through here as C++ exceptions and are re-raised at the entry point
-    SEXP res = step(bind::wrap(x_t), bind::wrap_all(s), t + 1);
-    return check_step_result(res, n_states);
+  RStep r_step(fn, normalize, at, init.size());
+  core::rnn::StepFn step = [&r_step](const Tensor& x_t, const std::vector<Tensor>& s, int t) {
+    return r_step(x_t, s, t);
   };
   core::rnn::LoopOptions opts;
   opts.go_backwards = go_backwards;
   opts.return_sequences = return_sequences;
   opts.zero_output_for_mask = zero_output_for_mask;
-  core::rnn::LoopResult r = core::rnn::run_loop(fn, xt, init, m, opts);
+  core::rnn::LoopResult r = core::rnn::run_loop(step, xt, init, m, opts);
   return Rcpp::List::create(bind::wrap(r.output), bind::wrap_all(r.states));
 }
