@@ -20,13 +20,13 @@
 #' op_ones_like(op_zeros(c(1, 4)))
 #' @export
 op_zeros <- function(shape, dtype = NULL) {
-  cpp_full(as_shape_arg(shape), 0, if (is.null(dtype)) NULL else normalize_dtype(dtype))
+  .Call(`_recurrent_cpp_full`, as_shape_arg(shape), 0, if (is.null(dtype)) NULL else normalize_dtype(dtype))
 }
 
 #' @rdname op_zeros
 #' @export
 op_ones <- function(shape, dtype = NULL) {
-  cpp_full(as_shape_arg(shape), 1, if (is.null(dtype)) NULL else normalize_dtype(dtype))
+  .Call(`_recurrent_cpp_full`, as_shape_arg(shape), 1, if (is.null(dtype)) NULL else normalize_dtype(dtype))
 }
 
 #' @rdname op_zeros
@@ -36,9 +36,9 @@ op_full <- function(shape, fill_value, dtype = NULL) {
   if (is.null(dtype)) dtype <- value_dtype(fill_value) else dtype <- normalize_dtype(dtype)
   if (is.numeric(fill_value) || is.logical(fill_value)) {
     if (length(fill_value) == 1L && is.null(dim(fill_value)))
-      return(cpp_full(shape, as.double(fill_value), dtype))
+      return(.Call(`_recurrent_cpp_full`, shape, as.double(fill_value), dtype))
   }
-  cpp_broadcast_to(op_cast(fill_value, dtype), shape)
+  .Call(`_recurrent_cpp_broadcast_to`, op_cast(fill_value, dtype), shape)
 }
 
 #' @rdname op_zeros
@@ -91,7 +91,7 @@ op_arange <- function(start, end, step = 1L, dtype = NULL, include_end = TRUE) {
   eps <- 1e-10 * max(1, abs(span))
   n <- if (include_end) floor(span + eps) + 1 else ceiling(span - eps)
   vals <- start + step_d * seq_len(max(0, n)) - step_d
-  cpp_tensor(if (length(vals) == 1L) array(vals) else vals, dtype)
+  .Call(`_recurrent_cpp_tensor`, if (length(vals) == 1L) array(vals) else vals, dtype)
 }
 
 #' Shape, rank, size and dtype of a tensor

@@ -21,23 +21,23 @@
 #' op_divide(x, op_convert_to_tensor(c(2, 4), dtype = "float32") |> op_reshape(c(2, 1)))
 #' op_power(x, 2)
 #' @export
-op_add <- function(x1, x2) cpp_binary(0L, x1, x2)
+op_add <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 0L, x1, x2)
 
 #' @rdname op_add
 #' @export
-op_subtract <- function(x1, x2) cpp_binary(1L, x1, x2)
+op_subtract <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 1L, x1, x2)
 
 #' @rdname op_add
 #' @export
-op_multiply <- function(x1, x2) cpp_binary(2L, x1, x2)
+op_multiply <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 2L, x1, x2)
 
 #' @rdname op_add
 #' @export
-op_divide <- function(x1, x2) cpp_binary(3L, x1, x2)
+op_divide <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 3L, x1, x2)
 
 #' @rdname op_add
 #' @export
-op_power <- function(x1, x2) cpp_binary(6L, x1, x2)
+op_power <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 6L, x1, x2)
 
 #' Elementwise maximum and minimum
 #'
@@ -52,7 +52,7 @@ op_power <- function(x1, x2) cpp_binary(6L, x1, x2)
 #' op_maximum(x, 0)
 #' op_pmin(x, c(1, 1, 1))
 #' @export
-op_maximum <- function(x1, x2) cpp_binary(4L, x1, x2)
+op_maximum <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 4L, x1, x2)
 
 #' @rdname op_maximum
 #' @export
@@ -60,7 +60,7 @@ op_pmax <- op_maximum
 
 #' @rdname op_maximum
 #' @export
-op_minimum <- function(x1, x2) cpp_binary(5L, x1, x2)
+op_minimum <- function(x1, x2) .Call(`_recurrent_cpp_binary`, 5L, x1, x2)
 
 #' @rdname op_maximum
 #' @export
@@ -85,63 +85,63 @@ op_pmin <- op_minimum
 #' op_round(x)
 #' op_sqrt(op_square(x))
 #' @export
-op_negative <- function(x) cpp_unary(0L, x)
+op_negative <- function(x) .Call(`_recurrent_cpp_unary`, 0L, x)
 
 #' @rdname op_negative
 #' @export
-op_square <- function(x) cpp_unary(1L, x)
+op_square <- function(x) .Call(`_recurrent_cpp_unary`, 1L, x)
 
 #' @rdname op_negative
 #' @export
-op_sqrt <- function(x) cpp_unary(2L, x)
+op_sqrt <- function(x) .Call(`_recurrent_cpp_unary`, 2L, x)
 
 #' @rdname op_negative
 #' @export
-op_exp <- function(x) cpp_unary(3L, x)
+op_exp <- function(x) .Call(`_recurrent_cpp_unary`, 3L, x)
 
 #' @rdname op_negative
 #' @export
-op_log <- function(x) cpp_unary(4L, x)
+op_log <- function(x) .Call(`_recurrent_cpp_unary`, 4L, x)
 
 #' @rdname op_negative
 #' @export
-op_abs <- function(x) cpp_unary(5L, x)
+op_abs <- function(x) .Call(`_recurrent_cpp_unary`, 5L, x)
 
 #' @rdname op_negative
 #' @export
-op_sign <- function(x) cpp_unary(9L, x)
+op_sign <- function(x) .Call(`_recurrent_cpp_unary`, 9L, x)
 
 #' @rdname op_negative
 #' @export
-op_log1p <- function(x) cpp_unary(16L, x)
+op_log1p <- function(x) .Call(`_recurrent_cpp_unary`, 16L, x)
 
 #' @rdname op_negative
 #' @export
-op_expm1 <- function(x) cpp_unary(17L, x)
+op_expm1 <- function(x) .Call(`_recurrent_cpp_unary`, 17L, x)
 
 #' @rdname op_negative
 #' @export
-op_sin <- function(x) cpp_unary(18L, x)
+op_sin <- function(x) .Call(`_recurrent_cpp_unary`, 18L, x)
 
 #' @rdname op_negative
 #' @export
-op_cos <- function(x) cpp_unary(19L, x)
+op_cos <- function(x) .Call(`_recurrent_cpp_unary`, 19L, x)
 
 #' @rdname op_negative
 #' @export
-op_floor <- function(x) cpp_unary(20L, x)
+op_floor <- function(x) .Call(`_recurrent_cpp_unary`, 20L, x)
 
 #' @rdname op_negative
 #' @export
-op_ceil <- function(x) cpp_unary(21L, x)
+op_ceil <- function(x) .Call(`_recurrent_cpp_unary`, 21L, x)
 
 #' @rdname op_negative
 #' @export
-op_round <- function(x) cpp_unary(22L, x)
+op_round <- function(x) .Call(`_recurrent_cpp_unary`, 22L, x)
 
 #' @rdname op_negative
 #' @export
-op_reciprocal <- function(x) cpp_unary(23L, x)
+op_reciprocal <- function(x) .Call(`_recurrent_cpp_unary`, 23L, x)
 
 #' Activation functions
 #'
@@ -173,46 +173,46 @@ op_reciprocal <- function(x) cpp_unary(23L, x)
 #' op_leaky_relu(x, negative_slope = 0.1)
 #' op_gelu(x, approximate = FALSE)
 #' @export
-op_tanh <- function(x) cpp_unary(6L, x)
+op_tanh <- function(x) .Call(`_recurrent_cpp_unary`, 6L, x)
 
 #' @rdname op_tanh
 #' @export
-op_sigmoid <- function(x) cpp_unary(7L, x)
+op_sigmoid <- function(x) .Call(`_recurrent_cpp_unary`, 7L, x)
 
 #' @rdname op_tanh
 #' @export
-op_relu <- function(x) cpp_unary(8L, x)
+op_relu <- function(x) .Call(`_recurrent_cpp_unary`, 8L, x)
 
 #' @rdname op_tanh
 #' @export
-op_silu <- function(x) cpp_unary(11L, x)
+op_silu <- function(x) .Call(`_recurrent_cpp_unary`, 11L, x)
 
 #' @rdname op_tanh
 #' @export
-op_softplus <- function(x) cpp_unary(10L, x)
+op_softplus <- function(x) .Call(`_recurrent_cpp_unary`, 10L, x)
 
 #' @rdname op_tanh
 #' @export
-op_selu <- function(x) cpp_unary(12L, x)
+op_selu <- function(x) .Call(`_recurrent_cpp_unary`, 12L, x)
 
 #' @rdname op_tanh
 #' @export
-op_hard_sigmoid <- function(x) cpp_unary(13L, x)
+op_hard_sigmoid <- function(x) .Call(`_recurrent_cpp_unary`, 13L, x)
 
 #' @rdname op_tanh
 #' @export
-op_elu <- function(x, alpha = 1) cpp_elu(x, as_number(alpha, "alpha"))
+op_elu <- function(x, alpha = 1) .Call(`_recurrent_cpp_elu`, x, as_number(alpha, "alpha"))
 
 #' @rdname op_tanh
 #' @export
 op_gelu <- function(x, approximate = TRUE) {
-  cpp_unary(if (as_flag(approximate, "approximate")) 15L else 14L, x)
+  .Call(`_recurrent_cpp_unary`, if (as_flag(approximate, "approximate")) 15L else 14L, x)
 }
 
 #' @rdname op_tanh
 #' @export
 op_leaky_relu <- function(x, negative_slope = 0.2) {
-  cpp_leaky_relu(x, as_number(negative_slope, "negative_slope"))
+  .Call(`_recurrent_cpp_leaky_relu`, x, as_number(negative_slope, "negative_slope"))
 }
 
 #' Limit values to a range
@@ -228,8 +228,8 @@ op_leaky_relu <- function(x, negative_slope = 0.2) {
 #' @export
 op_clip <- function(x, x_min, x_max) {
   if (is.numeric(x_min) && length(x_min) == 1L && is.numeric(x_max) && length(x_max) == 1L)
-    return(cpp_clip(x, x_min, x_max))
-  cpp_binary(5L, cpp_binary(4L, x, x_min), x_max)
+    return(.Call(`_recurrent_cpp_clip`, x, x_min, x_max))
+  .Call(`_recurrent_cpp_binary`, 5L, .Call(`_recurrent_cpp_binary`, 4L, x, x_min), x_max)
 }
 
 #' Choose elements from two tensors
@@ -250,7 +250,7 @@ op_where <- function(condition, x1 = NULL, x2 = NULL) {
   if (is.null(x1) || is.null(x2))
     ops_abort(c("{.fn op_where} needs both {.arg x1} and {.arg x2}.",
                 i = "The one-argument form (indices of non-zero entries) is not supported."))
-  cpp_where(condition, x1, x2)
+  .Call(`_recurrent_cpp_where`, condition, x1, x2)
 }
 
 #' Elementwise comparisons
@@ -265,27 +265,27 @@ op_where <- function(condition, x1 = NULL, x2 = NULL) {
 #' op_greater(x, 2)
 #' op_equal(x, c(1, 0, 3))
 #' @export
-op_equal <- function(x1, x2) cpp_compare(0L, x1, x2)
+op_equal <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 0L, x1, x2)
 
 #' @rdname op_equal
 #' @export
-op_not_equal <- function(x1, x2) cpp_compare(1L, x1, x2)
+op_not_equal <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 1L, x1, x2)
 
 #' @rdname op_equal
 #' @export
-op_greater <- function(x1, x2) cpp_compare(2L, x1, x2)
+op_greater <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 2L, x1, x2)
 
 #' @rdname op_equal
 #' @export
-op_greater_equal <- function(x1, x2) cpp_compare(3L, x1, x2)
+op_greater_equal <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 3L, x1, x2)
 
 #' @rdname op_equal
 #' @export
-op_less <- function(x1, x2) cpp_compare(4L, x1, x2)
+op_less <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 4L, x1, x2)
 
 #' @rdname op_equal
 #' @export
-op_less_equal <- function(x1, x2) cpp_compare(5L, x1, x2)
+op_less_equal <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 5L, x1, x2)
 
 #' Elementwise logic
 #'
@@ -301,15 +301,15 @@ op_less_equal <- function(x1, x2) cpp_compare(5L, x1, x2)
 #' op_logical_and(a, c(TRUE, FALSE, FALSE))
 #' op_logical_not(a)
 #' @export
-op_logical_and <- function(x1, x2) cpp_compare(6L, x1, x2)
+op_logical_and <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 6L, x1, x2)
 
 #' @rdname op_logical_and
 #' @export
-op_logical_or <- function(x1, x2) cpp_compare(7L, x1, x2)
+op_logical_or <- function(x1, x2) .Call(`_recurrent_cpp_compare`, 7L, x1, x2)
 
 #' @rdname op_logical_and
 #' @export
-op_logical_not <- function(x) cpp_logical_not(x)
+op_logical_not <- function(x) .Call(`_recurrent_cpp_logical_not`, x)
 
 #' Change a tensor's dtype
 #'
@@ -324,7 +324,7 @@ op_logical_not <- function(x) cpp_logical_not(x)
 #' op_cast(x, "int32")
 #' op_cast(x, "bool")
 #' @export
-op_cast <- function(x, dtype) cpp_cast(x, normalize_dtype(dtype))
+op_cast <- function(x, dtype) .Call(`_recurrent_cpp_cast`, x, normalize_dtype(dtype))
 
 #' Stop or keep gradients; copy a tensor
 #'
@@ -339,8 +339,8 @@ op_cast <- function(x, dtype) cpp_cast(x, normalize_dtype(dtype))
 #' op_stop_gradient(x)
 #' op_copy(x)
 #' @export
-op_stop_gradient <- function(variable) cpp_stop_gradient(variable)
+op_stop_gradient <- function(variable) .Call(`_recurrent_cpp_stop_gradient`, variable)
 
 #' @rdname op_stop_gradient
 #' @export
-op_copy <- function(x) cpp_copy(x)
+op_copy <- function(x) .Call(`_recurrent_cpp_copy`, x)

@@ -22,15 +22,15 @@
 #' a %*% b
 #' op_dot(c(1, 2, 3), c(4, 5, 6))
 #' @export
-op_matmul <- function(x1, x2) cpp_matmul(x1, x2)
+op_matmul <- function(x1, x2) .Call(`_recurrent_cpp_matmul`, x1, x2)
 
 #' @rdname op_matmul
 #' @export
 op_dot <- function(x1, x2) {
   d1 <- value_dim(x1)
   d2 <- value_dim(x2)
-  if (length(d1) == 0L || length(d2) == 0L) return(cpp_binary(2L, x1, x2))
-  if (length(d2) <= 2L || length(d1) == 1L) return(cpp_matmul(x1, x2))
+  if (length(d1) == 0L || length(d2) == 0L) return(.Call(`_recurrent_cpp_binary`, 2L, x1, x2))
+  if (length(d2) <= 2L || length(d1) == 1L) return(.Call(`_recurrent_cpp_matmul`, x1, x2))
   # (..., k) . (..., k, n): move x2's contracted axis first and multiply as matrices
   n2 <- length(d2)
   k <- d1[[length(d1)]]
@@ -38,7 +38,7 @@ op_dot <- function(x1, x2) {
     ops_abort(c("{.fn op_dot} sums over the last axis of {.arg x1} and the second-to-last of {.arg x2}; their sizes differ.",
                 x = "Got shapes ({paste(d1, collapse = ', ')}) and ({paste(d2, collapse = ', ')})."))
   perm <- c(n2 - 2L, seq_len(n2)[-(n2 - 1L)] - 1L)
-  b <- cpp_reshape(cpp_transpose(x2, perm), c(k, -1))
-  a <- cpp_reshape(x1, c(-1, k))
-  cpp_reshape(cpp_matmul(a, b), c(d1[-length(d1)], d2[-(n2 - 1L)]))
+  b <- .Call(`_recurrent_cpp_reshape`, .Call(`_recurrent_cpp_transpose`, x2, perm), c(k, -1))
+  a <- .Call(`_recurrent_cpp_reshape`, x1, c(-1, k))
+  .Call(`_recurrent_cpp_reshape`, .Call(`_recurrent_cpp_matmul`, a, b), c(d1[-length(d1)], d2[-(n2 - 1L)]))
 }

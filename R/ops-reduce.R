@@ -27,58 +27,58 @@
 #' op_std(x)
 #' op_any(x > 5)
 #' @export
-op_sum <- function(x, axis = NULL, keepdims = FALSE) cpp_reduce(0L, x, as_axis0(axis), keepdims)
+op_sum <- function(x, axis = NULL, keepdims = FALSE) .Call(`_recurrent_cpp_reduce`, 0L, x, as_axis0(axis), keepdims)
 
 #' @rdname op_sum
 #' @export
-op_mean <- function(x, axis = NULL, keepdims = FALSE) cpp_reduce(1L, x, as_axis0(axis), keepdims)
+op_mean <- function(x, axis = NULL, keepdims = FALSE) .Call(`_recurrent_cpp_reduce`, 1L, x, as_axis0(axis), keepdims)
 
 #' @rdname op_sum
 #' @export
 op_max <- function(x, axis = NULL, keepdims = FALSE, initial = NULL) {
-  out <- cpp_reduce(2L, x, as_axis0(axis), keepdims)
-  if (is.null(initial)) out else cpp_binary(4L, out, initial)
+  out <- .Call(`_recurrent_cpp_reduce`, 2L, x, as_axis0(axis), keepdims)
+  if (is.null(initial)) out else .Call(`_recurrent_cpp_binary`, 4L, out, initial)
 }
 
 #' @rdname op_sum
 #' @export
 op_min <- function(x, axis = NULL, keepdims = FALSE, initial = NULL) {
-  out <- cpp_reduce(3L, x, as_axis0(axis), keepdims)
-  if (is.null(initial)) out else cpp_binary(5L, out, initial)
+  out <- .Call(`_recurrent_cpp_reduce`, 3L, x, as_axis0(axis), keepdims)
+  if (is.null(initial)) out else .Call(`_recurrent_cpp_binary`, 5L, out, initial)
 }
 
 #' @rdname op_sum
 #' @export
 op_prod <- function(x, axis = NULL, keepdims = FALSE, dtype = NULL) {
   if (!is.null(dtype)) x <- op_cast(x, dtype)
-  cpp_reduce(4L, x, as_axis0(axis), keepdims)
+  .Call(`_recurrent_cpp_reduce`, 4L, x, as_axis0(axis), keepdims)
 }
 
 #' @rdname op_sum
 #' @export
 op_var <- function(x, axis = NULL, keepdims = FALSE) {
   axis <- as_axis0(axis)
-  if (!op_is_tensor(x) || !cpp_dtype(x) %in% c("float32", "float64")) x <- op_cast(x, value_float(x))
-  centered <- cpp_binary(1L, x, cpp_reduce(1L, x, axis, TRUE))
-  cpp_reduce(1L, cpp_unary(1L, centered), axis, keepdims)
+  if (!op_is_tensor(x) || !.Call(`_recurrent_cpp_dtype`, x) %in% c("float32", "float64")) x <- op_cast(x, value_float(x))
+  centered <- .Call(`_recurrent_cpp_binary`, 1L, x, .Call(`_recurrent_cpp_reduce`, 1L, x, axis, TRUE))
+  .Call(`_recurrent_cpp_reduce`, 1L, .Call(`_recurrent_cpp_unary`, 1L, centered), axis, keepdims)
 }
 
 #' @rdname op_sum
 #' @export
-op_std <- function(x, axis = NULL, keepdims = FALSE) cpp_unary(2L, op_var(x, axis, keepdims))
+op_std <- function(x, axis = NULL, keepdims = FALSE) .Call(`_recurrent_cpp_unary`, 2L, op_var(x, axis, keepdims))
 
 #' @rdname op_sum
 #' @export
 op_any <- function(x, axis = NULL, keepdims = FALSE) {
-  hits <- cpp_reduce(0L, cpp_compare(1L, x, 0L), as_axis0(axis), keepdims)
-  cpp_compare(2L, hits, 0L)
+  hits <- .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 1L, x, 0L), as_axis0(axis), keepdims)
+  .Call(`_recurrent_cpp_compare`, 2L, hits, 0L)
 }
 
 #' @rdname op_sum
 #' @export
 op_all <- function(x, axis = NULL, keepdims = FALSE) {
-  misses <- cpp_reduce(0L, cpp_compare(0L, x, 0L), as_axis0(axis), keepdims)
-  cpp_compare(0L, misses, 0L)
+  misses <- .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 0L, x, 0L), as_axis0(axis), keepdims)
+  .Call(`_recurrent_cpp_compare`, 0L, misses, 0L)
 }
 
 # float dtype an op on x computes in: x's own if float, else floatx
@@ -101,11 +101,11 @@ value_float <- function(x) {
 #' op_softmax(x)
 #' op_log_softmax(x, axis = 1)
 #' @export
-op_softmax <- function(x, axis = -1L) cpp_softmax(x, as_axis0_1(axis), FALSE)
+op_softmax <- function(x, axis = -1L) .Call(`_recurrent_cpp_softmax`, x, as_axis0_1(axis), FALSE)
 
 #' @rdname op_softmax
 #' @export
-op_log_softmax <- function(x, axis = -1L) cpp_softmax(x, as_axis0_1(axis), TRUE)
+op_log_softmax <- function(x, axis = -1L) .Call(`_recurrent_cpp_softmax`, x, as_axis0_1(axis), TRUE)
 
 #' Positions of the largest or smallest values
 #'
@@ -127,15 +127,15 @@ op_log_softmax <- function(x, axis = -1L) cpp_softmax(x, as_axis0_1(axis), TRUE)
 #' op_argmax(x)
 #' @export
 op_argmax <- function(x, axis = NULL, keepdims = FALSE, zero_indexed = FALSE) {
-  out <- cpp_argmax(x, if (is.null(axis)) NULL else as_axis0_1(axis), keepdims, TRUE)
-  if (isTRUE(zero_indexed)) out else cpp_binary(0L, out, 1L)
+  out <- .Call(`_recurrent_cpp_argmax`, x, if (is.null(axis)) NULL else as_axis0_1(axis), keepdims, TRUE)
+  if (isTRUE(zero_indexed)) out else .Call(`_recurrent_cpp_binary`, 0L, out, 1L)
 }
 
 #' @rdname op_argmax
 #' @export
 op_argmin <- function(x, axis = NULL, keepdims = FALSE, zero_indexed = FALSE) {
-  out <- cpp_argmax(x, if (is.null(axis)) NULL else as_axis0_1(axis), keepdims, FALSE)
-  if (isTRUE(zero_indexed)) out else cpp_binary(0L, out, 1L)
+  out <- .Call(`_recurrent_cpp_argmax`, x, if (is.null(axis)) NULL else as_axis0_1(axis), keepdims, FALSE)
+  if (isTRUE(zero_indexed)) out else .Call(`_recurrent_cpp_binary`, 0L, out, 1L)
 }
 
 #' Cumulative sum
@@ -154,5 +154,5 @@ op_argmin <- function(x, axis = NULL, keepdims = FALSE, zero_indexed = FALSE) {
 #' @export
 op_cumsum <- function(x, axis = NULL, dtype = NULL) {
   if (!is.null(dtype)) x <- op_cast(x, dtype)
-  cpp_cumsum(x, if (is.null(axis)) NULL else as_axis0_1(axis))
+  .Call(`_recurrent_cpp_cumsum`, x, if (is.null(axis)) NULL else as_axis0_1(axis))
 }

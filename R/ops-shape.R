@@ -19,7 +19,7 @@
 op_reshape <- function(x, newshape) {
   if (!is.numeric(newshape) || anyNA(newshape) || any(newshape != trunc(newshape)))
     newshape <- as_shape_arg(newshape, "newshape", unknown = TRUE)
-  cpp_reshape(x, newshape)
+  .Call(`_recurrent_cpp_reshape`, x, newshape)
 }
 
 #' Permute the axes of a tensor
@@ -37,7 +37,7 @@ op_reshape <- function(x, newshape) {
 #' dim(op_transpose(x))
 #' dim(op_transpose(x, c(1, 3, 2)))
 #' @export
-op_transpose <- function(x, axes = NULL) cpp_transpose(x, as_axis0(axes, "axes"))
+op_transpose <- function(x, axes = NULL) .Call(`_recurrent_cpp_transpose`, x, as_axis0(axes, "axes"))
 
 #' Join tensors along an axis
 #'
@@ -55,12 +55,12 @@ op_transpose <- function(x, axes = NULL) cpp_transpose(x, as_axis0(axes, "axes")
 #' dim(op_stack(list(a, a), axis = 2))  # (2, 2, 3)
 #' @export
 op_concatenate <- function(xs, axis = 1L) {
-  cpp_concatenate(as_tensor_list(xs, "xs"), as_axis0_1(axis))
+  .Call(`_recurrent_cpp_concatenate`, as_tensor_list(xs, "xs"), as_axis0_1(axis))
 }
 
 #' @rdname op_concatenate
 #' @export
-op_stack <- function(x, axis = 1L) cpp_stack(as_tensor_list(x, "x"), as_axis0_1(axis))
+op_stack <- function(x, axis = 1L) .Call(`_recurrent_cpp_stack`, as_tensor_list(x, "x"), as_axis0_1(axis))
 
 #' Split a tensor into pieces
 #'
@@ -110,7 +110,7 @@ op_split <- function(x, indices_or_sections, axis = 1L) {
                   x = "Got ({paste(points, collapse = ', ')})."))
     sizes <- diff(c(1, points, n + 1))
   }
-  cpp_split(x, sizes, ax)
+  .Call(`_recurrent_cpp_split`, x, sizes, ax)
 }
 
 #' @rdname op_split
@@ -123,7 +123,7 @@ op_unstack <- function(x, num = NULL, axis = 1L) {
     if (k >= 1L && k <= length(d) && !identical(as.integer(num), as.integer(d[[k]])))
       ops_abort(c("{.arg num} must equal the size of axis {k}, {d[[k]]}.", x = "Got {num}."))
   }
-  cpp_unstack(x, ax)
+  .Call(`_recurrent_cpp_unstack`, x, ax)
 }
 
 #' Add or remove axes of size 1
@@ -144,20 +144,20 @@ op_unstack <- function(x, num = NULL, axis = 1L) {
 #' dim(op_squeeze(op_ones(c(1, 4, 1))))
 #' @export
 op_expand_dims <- function(x, axis) {
-  if (length(axis) == 1L && !is.list(axis)) return(cpp_expand_dims(x, as_axis0_1(axis)))
+  if (length(axis) == 1L && !is.list(axis)) return(.Call(`_recurrent_cpp_expand_dims`, x, as_axis0_1(axis)))
   ax <- as_axis0(axis)
   nd <- length(value_dim(x)) + length(ax)
   pos <- sort(ifelse(ax < 0L, ax + nd, ax))
   if (any(pos < 0L | pos >= nd) || anyDuplicated(pos))
     ops_abort(c("{.arg axis} must name distinct positions among the {nd} axes of the result.",
                 x = "Got ({paste(axis, collapse = ', ')})."))
-  for (p in pos) x <- cpp_expand_dims(x, p)
+  for (p in pos) x <- .Call(`_recurrent_cpp_expand_dims`, x, p)
   x
 }
 
 #' @rdname op_expand_dims
 #' @export
-op_squeeze <- function(x, axis = NULL) cpp_squeeze(x, as_axis0(axis))
+op_squeeze <- function(x, axis = NULL) .Call(`_recurrent_cpp_squeeze`, x, as_axis0(axis))
 
 #' Take a box-shaped slice
 #'
@@ -178,7 +178,7 @@ op_slice <- function(inputs, start_indices, shape) {
     got <- ops_got(start_indices)
     ops_abort(c("{.arg start_indices} must be 1-based positions (whole numbers from 1).", x = "Got {got}."))
   }
-  cpp_slice(inputs, start_indices - 1, as_shape_arg(shape, "shape", unknown = TRUE))
+  .Call(`_recurrent_cpp_slice`, inputs, start_indices - 1, as_shape_arg(shape, "shape", unknown = TRUE))
 }
 
 #' Take entries by index
@@ -200,7 +200,7 @@ op_slice <- function(inputs, start_indices, shape) {
 #' op_take(x, 1:4)   # the flattened tensor is 1 3 5 2 4 6
 #' @export
 op_take <- function(x, indices, axis = NULL, zero_indexed = FALSE) {
-  cpp_take(x, indices, if (is.null(axis)) NULL else as_axis0_1(axis), !isTRUE(zero_indexed))
+  .Call(`_recurrent_cpp_take`, x, indices, if (is.null(axis)) NULL else as_axis0_1(axis), !isTRUE(zero_indexed))
 }
 
 #' Reverse the order along axes
@@ -213,7 +213,7 @@ op_take <- function(x, indices, axis = NULL, zero_indexed = FALSE) {
 #' x <- op_convert_to_tensor(matrix(1:6, 2, 3))
 #' op_flip(x, axis = 2)
 #' @export
-op_flip <- function(x, axis = NULL) cpp_flip(x, as_axis0(axis))
+op_flip <- function(x, axis = NULL) .Call(`_recurrent_cpp_flip`, x, as_axis0(axis))
 
 #' Repeat a tensor like tiles
 #'
@@ -235,7 +235,7 @@ op_tile <- function(x, repeats) {
     got <- ops_got(repeats)
     ops_abort(c("{.arg repeats} must hold non-negative whole numbers.", x = "Got {got}."))
   }
-  cpp_tile(x, repeats)
+  .Call(`_recurrent_cpp_tile`, x, repeats)
 }
 
 #' Broadcast a tensor to a shape
@@ -249,7 +249,7 @@ op_tile <- function(x, repeats) {
 #' @examples
 #' op_broadcast_to(op_convert_to_tensor(c(1, 2, 3)), c(2, 3))
 #' @export
-op_broadcast_to <- function(x, shape) cpp_broadcast_to(x, as_shape_arg(shape))
+op_broadcast_to <- function(x, shape) .Call(`_recurrent_cpp_broadcast_to`, x, as_shape_arg(shape))
 
 #' One-hot encode class ids
 #'
@@ -279,7 +279,7 @@ op_one_hot <- function(x, num_classes, axis = -1L, dtype = NULL, sparse = FALSE,
   }
   num_classes <- as_count(num_classes, "num_classes")
   if (!is.null(dtype)) dtype <- normalize_dtype(dtype)
-  out <- cpp_one_hot(x, num_classes, dtype, !isTRUE(zero_indexed))
+  out <- .Call(`_recurrent_cpp_one_hot`, x, num_classes, dtype, !isTRUE(zero_indexed))
   ax <- as_axis0_1(axis)
   nd <- length(dim(out))
   pos <- if (ax < 0L) ax + nd else ax
@@ -287,5 +287,5 @@ op_one_hot <- function(x, num_classes, axis = -1L, dtype = NULL, sparse = FALSE,
     ops_abort(c("{.arg axis} is out of range for a result with {nd} dimension{?s}.", x = "Got {axis}."))
   if (pos == nd - 1L) return(out)
   perm <- append(seq_len(nd - 1L) - 1L, nd - 1L, after = pos)
-  cpp_transpose(out, perm)
+  .Call(`_recurrent_cpp_transpose`, out, perm)
 }

@@ -106,7 +106,7 @@ value_dim <- function(x) {
 
 # dtype of an R value once converted (numbers -> floatx, integers -> int32, ...).
 value_dtype <- function(x) {
-  if (op_is_tensor(x)) return(cpp_dtype(x))
+  if (op_is_tensor(x)) return(.Call(`_recurrent_cpp_dtype`, x))
   if (is.integer(x)) return("int32")
   if (is.logical(x)) return("bool")
   config_floatx()

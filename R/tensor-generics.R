@@ -52,28 +52,28 @@ NULL
 Ops.recurrent_tensor <- function(e1, e2) {
   if (missing(e2)) {
     return(switch(.Generic,
-      "-" = cpp_unary(0L, e1),
+      "-" = .Call(`_recurrent_cpp_unary`, 0L, e1),
       "+" = e1,
-      "!" = cpp_logical_not(e1),
+      "!" = .Call(`_recurrent_cpp_logical_not`, e1),
       ops_abort("Unary {.code {(.Generic)}} is not defined for tensors.")
     ))
   }
   switch(.Generic,
-    "+" = cpp_binary(0L, e1, e2),
-    "-" = cpp_binary(1L, e1, e2),
-    "*" = cpp_binary(2L, e1, e2),
-    "/" = cpp_binary(3L, e1, e2),
+    "+" = .Call(`_recurrent_cpp_binary`, 0L, e1, e2),
+    "-" = .Call(`_recurrent_cpp_binary`, 1L, e1, e2),
+    "*" = .Call(`_recurrent_cpp_binary`, 2L, e1, e2),
+    "/" = .Call(`_recurrent_cpp_binary`, 3L, e1, e2),
     "^" = tensor_power(e1, e2),
     "%%" = tensor_mod(e1, e2),
     "%/%" = tensor_floordiv(e1, e2),
-    "==" = cpp_compare(0L, e1, e2),
-    "!=" = cpp_compare(1L, e1, e2),
-    ">" = cpp_compare(2L, e1, e2),
-    ">=" = cpp_compare(3L, e1, e2),
-    "<" = cpp_compare(4L, e1, e2),
-    "<=" = cpp_compare(5L, e1, e2),
-    "&" = cpp_compare(6L, e1, e2),
-    "|" = cpp_compare(7L, e1, e2),
+    "==" = .Call(`_recurrent_cpp_compare`, 0L, e1, e2),
+    "!=" = .Call(`_recurrent_cpp_compare`, 1L, e1, e2),
+    ">" = .Call(`_recurrent_cpp_compare`, 2L, e1, e2),
+    ">=" = .Call(`_recurrent_cpp_compare`, 3L, e1, e2),
+    "<" = .Call(`_recurrent_cpp_compare`, 4L, e1, e2),
+    "<=" = .Call(`_recurrent_cpp_compare`, 5L, e1, e2),
+    "&" = .Call(`_recurrent_cpp_compare`, 6L, e1, e2),
+    "|" = .Call(`_recurrent_cpp_compare`, 7L, e1, e2),
     ops_abort("{.code {(.Generic)}} is not defined for tensors.")
   )
 }
@@ -86,56 +86,56 @@ Ops.recurrent_variable <- Ops.recurrent_tensor
 # x^2 and x^0.5 as square and sqrt (cheaper, and exact gradients at 0), as keras3 does.
 tensor_power <- function(e1, e2) {
   if (is.numeric(e2) && length(e2) == 1L && is.null(dim(e2))) {
-    if (isTRUE(e2 == 2)) return(cpp_unary(1L, e1))
-    if (isTRUE(e2 == 0.5)) return(cpp_unary(2L, e1))
+    if (isTRUE(e2 == 2)) return(.Call(`_recurrent_cpp_unary`, 1L, e1))
+    if (isTRUE(e2 == 0.5)) return(.Call(`_recurrent_cpp_unary`, 2L, e1))
   }
-  cpp_binary(6L, e1, e2)
+  .Call(`_recurrent_cpp_binary`, 6L, e1, e2)
 }
 
 both_int <- function(e1, e2) value_dtype(e1) == "int32" && value_dtype(e2) == "int32"
 
 # R's %/% and %% floor (so the remainder takes the sign of the divisor), unlike C.
 tensor_floordiv <- function(e1, e2) {
-  q <- cpp_unary(20L, cpp_binary(3L, e1, e2))
-  if (both_int(e1, e2)) cpp_cast(q, "int32") else q
+  q <- .Call(`_recurrent_cpp_unary`, 20L, .Call(`_recurrent_cpp_binary`, 3L, e1, e2))
+  if (both_int(e1, e2)) .Call(`_recurrent_cpp_cast`, q, "int32") else q
 }
 
 tensor_mod <- function(e1, e2) {
-  r <- cpp_binary(1L, e1, cpp_binary(2L, cpp_unary(20L, cpp_binary(3L, e1, e2)), e2))
-  if (both_int(e1, e2)) cpp_cast(r, "int32") else r
+  r <- .Call(`_recurrent_cpp_binary`, 1L, e1, .Call(`_recurrent_cpp_binary`, 2L, .Call(`_recurrent_cpp_unary`, 20L, .Call(`_recurrent_cpp_binary`, 3L, e1, e2)), e2))
+  if (both_int(e1, e2)) .Call(`_recurrent_cpp_cast`, r, "int32") else r
 }
 
 #' @rdname tensor-operators
 #' @export
 Math.recurrent_tensor <- function(x, ...) {
   switch(.Generic,
-    abs = cpp_unary(5L, x),
-    sign = cpp_unary(9L, x),
-    sqrt = cpp_unary(2L, x),
-    exp = cpp_unary(3L, x),
-    expm1 = cpp_unary(17L, x),
+    abs = .Call(`_recurrent_cpp_unary`, 5L, x),
+    sign = .Call(`_recurrent_cpp_unary`, 9L, x),
+    sqrt = .Call(`_recurrent_cpp_unary`, 2L, x),
+    exp = .Call(`_recurrent_cpp_unary`, 3L, x),
+    expm1 = .Call(`_recurrent_cpp_unary`, 17L, x),
     log = {
       base <- if (...length()) ..1 else exp(1)
-      if (identical(base, exp(1))) cpp_unary(4L, x) else cpp_binary(3L, cpp_unary(4L, x), log(base))
+      if (identical(base, exp(1))) .Call(`_recurrent_cpp_unary`, 4L, x) else .Call(`_recurrent_cpp_binary`, 3L, .Call(`_recurrent_cpp_unary`, 4L, x), log(base))
     },
-    log2 = cpp_binary(3L, cpp_unary(4L, x), log(2)),
-    log10 = cpp_binary(3L, cpp_unary(4L, x), log(10)),
-    log1p = cpp_unary(16L, x),
-    sin = cpp_unary(18L, x),
-    cos = cpp_unary(19L, x),
-    tan = cpp_binary(3L, cpp_unary(18L, x), cpp_unary(19L, x)),
-    tanh = cpp_unary(6L, x),
-    floor = cpp_unary(20L, x),
-    ceiling = cpp_unary(21L, x),
-    trunc = cpp_where(cpp_compare(3L, x, 0L), cpp_unary(20L, x), cpp_unary(21L, x)),
+    log2 = .Call(`_recurrent_cpp_binary`, 3L, .Call(`_recurrent_cpp_unary`, 4L, x), log(2)),
+    log10 = .Call(`_recurrent_cpp_binary`, 3L, .Call(`_recurrent_cpp_unary`, 4L, x), log(10)),
+    log1p = .Call(`_recurrent_cpp_unary`, 16L, x),
+    sin = .Call(`_recurrent_cpp_unary`, 18L, x),
+    cos = .Call(`_recurrent_cpp_unary`, 19L, x),
+    tan = .Call(`_recurrent_cpp_binary`, 3L, .Call(`_recurrent_cpp_unary`, 18L, x), .Call(`_recurrent_cpp_unary`, 19L, x)),
+    tanh = .Call(`_recurrent_cpp_unary`, 6L, x),
+    floor = .Call(`_recurrent_cpp_unary`, 20L, x),
+    ceiling = .Call(`_recurrent_cpp_unary`, 21L, x),
+    trunc = .Call(`_recurrent_cpp_where`, .Call(`_recurrent_cpp_compare`, 3L, x, 0L), .Call(`_recurrent_cpp_unary`, 20L, x), .Call(`_recurrent_cpp_unary`, 21L, x)),
     round = {
       digits <- if (...length()) ..1 else 0
-      if (digits == 0) cpp_unary(22L, x) else {
+      if (digits == 0) .Call(`_recurrent_cpp_unary`, 22L, x) else {
         scale <- 10^digits
-        cpp_binary(3L, cpp_unary(22L, cpp_binary(2L, x, scale)), scale)
+        .Call(`_recurrent_cpp_binary`, 3L, .Call(`_recurrent_cpp_unary`, 22L, .Call(`_recurrent_cpp_binary`, 2L, x, scale)), scale)
       }
     },
-    cumsum = cpp_cumsum(x, NULL),
+    cumsum = .Call(`_recurrent_cpp_cumsum`, x, NULL),
     ops_abort("{.fn {(.Generic)}} is not supported for tensors.")
   )
 }
@@ -159,17 +159,17 @@ Summary.recurrent_tensor <- function(..., na.rm = FALSE) {
   } else {
     if (!is.null(axis) || keepdims)
       ops_abort("{.arg axis} and {.arg keepdims} work only when {.fn {(.Generic)}} gets a single tensor.")
-    x <- cpp_concatenate(lapply(xs, function(v) cpp_reshape(v, -1)), 0L)
+    x <- .Call(`_recurrent_cpp_concatenate`, lapply(xs, function(v) .Call(`_recurrent_cpp_reshape`, v, -1)), 0L)
   }
   axis <- as_axis0(axis)
   switch(.Generic,
-    sum = cpp_reduce(0L, x, axis, keepdims),
-    prod = cpp_reduce(4L, x, axis, keepdims),
-    max = cpp_reduce(2L, x, axis, keepdims),
-    min = cpp_reduce(3L, x, axis, keepdims),
-    range = cpp_stack(list(cpp_reduce(3L, x, axis, keepdims), cpp_reduce(2L, x, axis, keepdims)), 0L),
-    any = cpp_compare(2L, cpp_reduce(0L, cpp_compare(1L, x, 0L), axis, keepdims), 0L),
-    all = cpp_compare(0L, cpp_reduce(0L, cpp_compare(0L, x, 0L), axis, keepdims), 0L),
+    sum = .Call(`_recurrent_cpp_reduce`, 0L, x, axis, keepdims),
+    prod = .Call(`_recurrent_cpp_reduce`, 4L, x, axis, keepdims),
+    max = .Call(`_recurrent_cpp_reduce`, 2L, x, axis, keepdims),
+    min = .Call(`_recurrent_cpp_reduce`, 3L, x, axis, keepdims),
+    range = .Call(`_recurrent_cpp_stack`, list(.Call(`_recurrent_cpp_reduce`, 3L, x, axis, keepdims), .Call(`_recurrent_cpp_reduce`, 2L, x, axis, keepdims)), 0L),
+    any = .Call(`_recurrent_cpp_compare`, 2L, .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 1L, x, 0L), axis, keepdims), 0L),
+    all = .Call(`_recurrent_cpp_compare`, 0L, .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 0L, x, 0L), axis, keepdims), 0L),
     ops_abort("{.fn {(.Generic)}} is not supported for tensors.")
   )
 }
@@ -182,7 +182,7 @@ Summary.recurrent_variable <- Summary.recurrent_tensor
 #' @rdname tensor-operators
 #' @export
 mean.recurrent_tensor <- function(x, axis = NULL, keepdims = FALSE, ...) {
-  cpp_reduce(1L, x, as_axis0(axis), keepdims)
+  .Call(`_recurrent_cpp_reduce`, 1L, x, as_axis0(axis), keepdims)
 }
 
 #' @rdname tensor-operators
@@ -192,7 +192,7 @@ mean.recurrent_variable <- mean.recurrent_tensor
 
 #' @rdname tensor-operators
 #' @export
-t.recurrent_tensor <- function(x) cpp_transpose(x, NULL)
+t.recurrent_tensor <- function(x) .Call(`_recurrent_cpp_transpose`, x, NULL)
 
 #' @rdname tensor-operators
 #' @method t recurrent_variable
@@ -201,7 +201,7 @@ t.recurrent_variable <- t.recurrent_tensor
 
 #' @rdname tensor-operators
 #' @export
-aperm.recurrent_tensor <- function(a, perm = NULL, ...) cpp_transpose(a, as_axis0(perm, "perm"))
+aperm.recurrent_tensor <- function(a, perm = NULL, ...) .Call(`_recurrent_cpp_transpose`, a, as_axis0(perm, "perm"))
 
 #' @rdname tensor-operators
 #' @method aperm recurrent_variable
@@ -214,6 +214,6 @@ aperm.recurrent_variable <- aperm.recurrent_tensor
 #' @export
 `%*%` <- function(x, y) {
   if (inherits(x, c("recurrent_tensor", "recurrent_variable")) || inherits(y, c("recurrent_tensor", "recurrent_variable")))
-    return(cpp_matmul(x, y))
+    return(.Call(`_recurrent_cpp_matmul`, x, y))
   base::`%*%`(x, y)
 }

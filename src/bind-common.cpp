@@ -46,7 +46,9 @@ DType default_float() { return g_default_float; }
 void set_default_float(DType d) { g_default_float = d; }
 
 bool is_tensor_handle(SEXP x) {
-  return TYPEOF(x) == EXTPTRSXP && Rf_inherits(x, "recurrent_tensor") && R_ExternalPtrAddr(x) != nullptr;
+  if (TYPEOF(x) != EXTPTRSXP || R_ExternalPtrAddr(x) == nullptr) return false;
+  // handles made by wrap() share one class vector: compare pointers before strings
+  return Rf_getAttrib(x, R_ClassSymbol) == class_attr() || Rf_inherits(x, "recurrent_tensor");
 }
 
 SEXP wrap(const Tensor& t) {
@@ -164,7 +166,8 @@ Tensor as_tensor(SEXP x, const Tensor& like) {
     return *static_cast<Tensor*>(R_ExternalPtrAddr(x));
   }
   if (TYPEOF(x) == ENVSXP) {  // a variable (R6 object) keeps its tensor in `handle`
-    SEXP h = Rf_findVarInFrame(x, Rf_install("handle"));
+    static SEXP handle_sym = Rf_install("handle");
+    SEXP h = Rf_findVarInFrame(x, handle_sym);
     if (h != R_UnboundValue && is_tensor_handle(h)) return *static_cast<Tensor*>(R_ExternalPtrAddr(h));
     throw recurrent::core::Error("expected a tensor or a variable, got an environment without a tensor");
   }
