@@ -14,6 +14,9 @@ Tensor as_dtype(const Tensor& x, DType d);  // cast only when needed
 
 namespace kernels {
 
+// y = exp(x) for n float32 values, vectorised (ops_elementwise.cpp; y may be x): op_exp, softmax.
+void exp_floats(const float* x, float* y, int64_t n);
+
 // Row-major strides of `shape` aligned to `out_ndim` dims; broadcast dims get 0.
 inline std::vector<int64_t> broadcast_strides(const Shape& shape, size_t out_ndim, const Shape& out) {
   std::vector<int64_t> st(out_ndim, 0);

@@ -85,16 +85,13 @@ Tensor flat_gemm(const Tensor& a, const Tensor& b) {
                 shape_str(b.shape()));
   Shape out_shape(a.shape().begin(), a.shape().end() - 1);
   out_shape.push_back(n);
-  Tensor out(out_shape, a.dtype());
-  const int64_t rows = k == 0 ? numel(out_shape) / (n == 0 ? 1 : n) : a.size() / k;
+  // zeros and +=: Eigen's `=` would clear the output a second time before its GEMM
+  Tensor out = Tensor::zeros(out_shape, a.dtype());
+  if (k == 0) return out;
+  const int64_t rows = a.size() / k;
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    MutMap<T> C(out.data<T>(), rows, n);
-    if (k == 0) {
-      C.setZero();
-    } else {
-      C.noalias() = ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
-    }
+    MutMap<T>(out.data<T>(), rows, n).noalias() += ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
     return 0;
   });
   return out;
@@ -116,8 +113,11 @@ Tensor matmul(const Tensor& a0, const Tensor& b0) {
   Tensor a = as_dtype(a0, dt), b = as_dtype(b0, dt);
   // NumPy promotes 1-D operands to matrices and drops the added dim afterwards.
   const bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
-  Tensor a2 = a_vec ? a.view({1, a.dim(0)}) : a.detach();
-  Tensor b2 = b_vec ? b.view({b.dim(0), 1}) : b.detach();
+  // the backward closure keeps detached operands; without recording, the operands serve
+  // (this op runs once per timestep in cells written in R)
+  const bool rec = needs_record({a, b});
+  Tensor a2 = a_vec ? a.view({1, a.dim(0)}) : (rec ? a.detach() : a);
+  Tensor b2 = b_vec ? b.view({b.dim(0), 1}) : (rec ? b.detach() : b);
   Tensor out = matmul_nd(a2, b2);
   if (a_vec || b_vec) {
     Shape s = out.shape();
@@ -125,7 +125,7 @@ Tensor matmul(const Tensor& a0, const Tensor& b0) {
     if (a_vec) s.erase(s.end() - (b_vec ? 1 : 2));
     out = out.view(s);
   }
-  if (!needs_record({a, b})) return out;
+  if (!rec) return out;
   record("op_matmul", {a, b}, out, [a2, b2](const std::vector<Tensor>& go) {
     const Tensor& ad = a2;
     const Tensor& bd = b2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "kernels.h"
 #include "ops.h"
@@ -267,6 +268,15 @@ Tensor reduce(Reduce op, const Tensor& x, std::vector<int> axes_in, bool keepdim
 
 namespace {
 
+template <typename T>
+void exp_in_place(T* p, int64_t n) {
+  if constexpr (std::is_same<T, float>::value) {
+    kernels::exp_floats(p, p, n);  // vectorised
+  } else {
+    for (int64_t i = 0; i < n; ++i) p[i] = std::exp(p[i]);
+  }
+}
+
 // y = softmax (or log_softmax) of x along the middle axis of (outer, n, inner).
 template <typename T>
 void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, bool log) {
@@ -277,12 +287,10 @@ void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner, b
       T* yr = y + o * n;
       T m = xr[0];
       for (int64_t j = 1; j < n; ++j) m = xr[j] > m ? xr[j] : m;
+      for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] - m;
+      exp_in_place(yr, n);
       double s = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        const T e = std::exp(xr[j] - m);
-        yr[j] = e;
-        s += e;
-      }
+      for (int64_t j = 0; j < n; ++j) s += yr[j];
       if (log) {
         const T lse = static_cast<T>(m + std::log(s));
         for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] - lse;
