@@ -148,16 +148,15 @@ void input_projection(Run<T>& r) {
   const int64_t n = r.S * r.B, I = r.I, H = r.H, kH = r.kH();
   const std::vector<T>& bias_in = r.bias_in;
   T* G = r.G.data();
+  const T* b = bias_in.empty() ? nullptr : bias_in.data();
   if (!r.din.per_gate()) {
-    detail::gemm_nn(false, n, kH, I, r.xs.data(), I, r.W, kH, G, kH);
+    detail::gemm_strided(false, n, kH, I, r.xs.data(), I, 1, r.W, kH, 1, G, kH, b);
   } else {
     for (int g = 0; g < r.k; ++g) {
       std::vector<T> xm = masked_inputs(r, g);
-      detail::gemm_nn(false, n, H, I, xm.data(), I, r.W + g * H, kH, G + g * H, kH);
+      detail::gemm_strided(false, n, H, I, xm.data(), I, 1, r.W + g * H, kH, 1, G + g * H, kH, b ? b + g * H : nullptr);
     }
   }
-  if (!bias_in.empty() && n > 0)
-    detail::mat(G, n, kH, kH).rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(bias_in.data(), kH);
 }
 
 // The input projection and the time loop; h(0) and c(0) already hold the initial states.

@@ -136,21 +136,6 @@ inline void gemm_tn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64
   gemm_strided(acc, m, n, k, A, 1, lda, B, ldb, 1, C, ldc);
 }
 
-template <typename T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T>
-using CMatMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
-template <typename T>
-using MatMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
-template <typename T>
-inline MatMap<T> mat(T* p, int64_t rows, int64_t cols, int64_t ld) {
-  return MatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
-}
-template <typename T>
-inline CMatMap<T> cmat(const T* p, int64_t rows, int64_t cols, int64_t ld) {
-  return CMatMap<T>(p, rows, cols, Eigen::OuterStride<>(ld));
-}
-
 // ---- dropout masks --------------------------------------------------------------------
 
 // A dropout mask fixed across timesteps (Keras samples one per batch): none, one

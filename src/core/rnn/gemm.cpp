@@ -24,7 +24,7 @@ inline V load_aligned(const T* p) {
 // FMA pipeline still has enough independent chains (batch 1 is a GEMV).
 template <typename T, int MRA, int NP>
 inline void micro(int64_t kc, const T* __restrict A, const T* __restrict B, int64_t bstride, T* C, int64_t ldc,
-                  int nlast, bool acc) {
+                  int nlast, bool acc, const T* bias) {
   using V = typename VecOf<T>::type;
   constexpr int VL = Tile<T>::VL, NR = Tile<T>::NR, MR = Tile<T>::MR;
   V c[MRA][2 * NP];
@@ -54,6 +54,10 @@ inline void micro(int64_t kc, const T* __restrict A, const T* __restrict B, int6
     for (int q = 0; q < NP; ++q) {
       T* cq = crow + q * NR;
       const int valid = q == NP - 1 ? nlast : NR;
+      if (bias && valid == NR) {  // the input projection's bias, added as C is stored
+        c[r][2 * q] += load_unaligned<V>(bias + q * NR);
+        c[r][2 * q + 1] += load_unaligned<V>(bias + q * NR + VL);
+      }
       if (valid == NR) {
         if (acc) {
           store_unaligned(cq, load_unaligned<V>(cq) + c[r][2 * q]);
@@ -66,6 +70,8 @@ inline void micro(int64_t kc, const T* __restrict A, const T* __restrict B, int6
         T tmp[NR];
         store_unaligned(tmp, c[r][2 * q]);
         store_unaligned(tmp + VL, c[r][2 * q + 1]);
+        if (bias)
+          for (int j = 0; j < valid; ++j) tmp[j] += bias[q * NR + j];
         for (int j = 0; j < valid; ++j) cq[j] = acc ? cq[j] + tmp[j] : tmp[j];
       }
     }
@@ -74,36 +80,40 @@ inline void micro(int64_t kc, const T* __restrict A, const T* __restrict B, int6
 
 // Panels [0, np) of a packed B block against one packed A panel of mr rows.
 template <typename T, int MRA>
-inline void row_panel(int64_t kc, const T* A, const T* B, int64_t np, int64_t n, T* C, int64_t ldc, bool acc) {
+inline void row_panel(int64_t kc, const T* A, const T* B, int64_t np, int64_t n, T* C, int64_t ldc, bool acc,
+                      const T* bias) {
   constexpr int NR = Tile<T>::NR;
   constexpr int NPW = MRA == 1 ? 4 : MRA == 2 ? 2 : 1;  // panels per call
   const int64_t bstride = kc * NR;
   const int last_cols = static_cast<int>(n - (np - 1) * NR);
   int64_t j = 0;
   for (; j + NPW <= np; j += NPW)
-    micro<T, MRA, NPW>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + NPW == np ? last_cols : NR, acc);
-  for (; j < np; ++j) micro<T, MRA, 1>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + 1 == np ? last_cols : NR, acc);
+    micro<T, MRA, NPW>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + NPW == np ? last_cols : NR, acc,
+                       bias ? bias + j * NR : nullptr);
+  for (; j < np; ++j)
+    micro<T, MRA, 1>(kc, A, B + j * bstride, bstride, C + j * NR, ldc, j + 1 == np ? last_cols : NR, acc,
+                     bias ? bias + j * NR : nullptr);
 }
 
 template <typename T>
 void row_panel_dispatch(int mr, int64_t kc, const T* A, const T* B, int64_t np, int64_t n, T* C, int64_t ldc,
-                        bool acc) {
+                        bool acc, const T* bias) {
   switch (mr) {
-    case 1: return row_panel<T, 1>(kc, A, B, np, n, C, ldc, acc);
-    case 2: return row_panel<T, 2>(kc, A, B, np, n, C, ldc, acc);
-    case 3: return row_panel<T, 3>(kc, A, B, np, n, C, ldc, acc);
-    case 4: return row_panel<T, 4>(kc, A, B, np, n, C, ldc, acc);
-    case 5: return row_panel<T, 5>(kc, A, B, np, n, C, ldc, acc);
-    case 6: return row_panel<T, 6>(kc, A, B, np, n, C, ldc, acc);
+    case 1: return row_panel<T, 1>(kc, A, B, np, n, C, ldc, acc, bias);
+    case 2: return row_panel<T, 2>(kc, A, B, np, n, C, ldc, acc, bias);
+    case 3: return row_panel<T, 3>(kc, A, B, np, n, C, ldc, acc, bias);
+    case 4: return row_panel<T, 4>(kc, A, B, np, n, C, ldc, acc, bias);
+    case 5: return row_panel<T, 5>(kc, A, B, np, n, C, ldc, acc, bias);
+    case 6: return row_panel<T, 6>(kc, A, B, np, n, C, ldc, acc, bias);
   }
   if (Tile<T>::MR > 6) {  // AVX-512 tiles
     switch (mr) {
-      case 7: return row_panel<T, 7>(kc, A, B, np, n, C, ldc, acc);
-      case 8: return row_panel<T, 8>(kc, A, B, np, n, C, ldc, acc);
-      case 9: return row_panel<T, 9>(kc, A, B, np, n, C, ldc, acc);
-      case 10: return row_panel<T, 10>(kc, A, B, np, n, C, ldc, acc);
-      case 11: return row_panel<T, 11>(kc, A, B, np, n, C, ldc, acc);
-      case 12: return row_panel<T, 12>(kc, A, B, np, n, C, ldc, acc);
+      case 7: return row_panel<T, 7>(kc, A, B, np, n, C, ldc, acc, bias);
+      case 8: return row_panel<T, 8>(kc, A, B, np, n, C, ldc, acc, bias);
+      case 9: return row_panel<T, 9>(kc, A, B, np, n, C, ldc, acc, bias);
+      case 10: return row_panel<T, 10>(kc, A, B, np, n, C, ldc, acc, bias);
+      case 11: return row_panel<T, 11>(kc, A, B, np, n, C, ldc, acc, bias);
+      case 12: return row_panel<T, 12>(kc, A, B, np, n, C, ldc, acc, bias);
     }
   }
 }
@@ -115,7 +125,14 @@ void pack_a(const T* A, int64_t rsa, int64_t csa, int64_t mc, int64_t kc, T* dst
   for (int64_t i0 = 0; i0 < mc; i0 += MR) {
     const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i0));
     T* d = dst + i0 * kc;
-    if (csa == 1) {
+    if (csa == 1 && mr == MR) {  // a whole panel: k outer, so the packed panel is written in order
+      const T* rows[MR];
+      for (int r = 0; r < MR; ++r) rows[r] = A + (i0 + r) * rsa;
+      for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; ++r) d[p * MR + r] = rows[r][p];
+      }
+    } else if (csa == 1) {
       for (int r = 0; r < mr; ++r) {
         const T* src = A + (i0 + r) * rsa;
         for (int64_t p = 0; p < kc; ++p) d[p * MR + r] = src[p];
@@ -155,23 +172,24 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, T* dst) {
 }
 
 template <typename T>
-void micro_dispatch(int mr, int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int nlast, bool acc) {
+void micro_dispatch(int mr, int64_t kc, const T* A, const T* B, T* C, int64_t ldc, int nlast, bool acc,
+                    const T* bias) {
   switch (mr) {
-    case 1: return micro<T, 1, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-    case 2: return micro<T, 2, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-    case 3: return micro<T, 3, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-    case 4: return micro<T, 4, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-    case 5: return micro<T, 5, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-    case 6: return micro<T, 6, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+    case 1: return micro<T, 1, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+    case 2: return micro<T, 2, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+    case 3: return micro<T, 3, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+    case 4: return micro<T, 4, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+    case 5: return micro<T, 5, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+    case 6: return micro<T, 6, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
   }
   if (Tile<T>::MR > 6) {
     switch (mr) {
-      case 7: return micro<T, 7, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-      case 8: return micro<T, 8, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-      case 9: return micro<T, 9, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-      case 10: return micro<T, 10, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-      case 11: return micro<T, 11, 1>(kc, A, B, 0, C, ldc, nlast, acc);
-      case 12: return micro<T, 12, 1>(kc, A, B, 0, C, ldc, nlast, acc);
+      case 7: return micro<T, 7, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+      case 8: return micro<T, 8, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+      case 9: return micro<T, 9, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+      case 10: return micro<T, 10, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+      case 11: return micro<T, 11, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
+      case 12: return micro<T, 12, 1>(kc, A, B, 0, C, ldc, nlast, acc, bias);
     }
   }
 }
@@ -184,7 +202,7 @@ void micro_dispatch(int mr, int64_t kc, const T* A, const T* B, T* C, int64_t ld
 // runs several B panels per call.
 template <typename T>
 void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int64_t csa, const T* Bp, int64_t np,
-                   int64_t n, T* C, int64_t ldc) {
+                   int64_t n, T* C, int64_t ldc, const T* bias) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
   constexpr int64_t MC = 8 * MR;
   thread_local AlignedBuf<T> apack;
@@ -194,13 +212,13 @@ void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int
     const int64_t mc = std::min<int64_t>(MC, m - i0);
     pack_a(A + i0 * rsa, rsa, csa, mc, kc, apack.data());
     if (mc <= MR) {
-      row_panel_dispatch(static_cast<int>(mc), kc, apack.data(), Bp, np, n, C + i0 * ldc, ldc, acc);
+      row_panel_dispatch(static_cast<int>(mc), kc, apack.data(), Bp, np, n, C + i0 * ldc, ldc, acc, bias);
       continue;
     }
     if (kc * np * NR * static_cast<int64_t>(sizeof(T)) <= (int64_t(1) << 20)) {
       for (int64_t ip = 0; ip < mc; ip += MR) {
         const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
-        row_panel_dispatch(mr, kc, apack.data() + ip * kc, Bp, np, n, C + (i0 + ip) * ldc, ldc, acc);
+        row_panel_dispatch(mr, kc, apack.data() + ip * kc, Bp, np, n, C + (i0 + ip) * ldc, ldc, acc, bias);
       }
       continue;
     }
@@ -209,7 +227,8 @@ void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int
       const int nl = j == np - 1 ? last_cols : NR;
       for (int64_t ip = 0; ip < mc; ip += MR) {
         const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ip));
-        micro_dispatch(mr, kc, apack.data() + ip * kc, Bj, C + (i0 + ip) * ldc + j * NR, ldc, nl, acc);
+        micro_dispatch(mr, kc, apack.data() + ip * kc, Bj, C + (i0 + ip) * ldc + j * NR, ldc, nl, acc,
+                       bias ? bias + j * NR : nullptr);
       }
     }
   }
@@ -247,19 +266,25 @@ void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, cons
   }
   for (int64_t k0 = 0; k0 < B.k; k0 += KC) {
     const int64_t kc = std::min<int64_t>(KC, B.k - k0);
-    block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, B.panel(k0, kc, 0), B.panels, B.n, C, ldc);
+    block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, B.panel(k0, kc, 0), B.panels, B.n, C, ldc,
+                  static_cast<const T*>(nullptr));
   }
 }
 
 template <typename T>
 void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
-                        int64_t rsb, int64_t csb) {
+                        int64_t rsb, int64_t csb, const T* bias) {
   constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
   constexpr int64_t NC = 64 * NR;  // B block (KC x NC) stays in L2
   if (n == 0) return;
   if (k == 0) {
-    if (!acc)
-      for (int g = 0; g < ngroups; ++g) zero_rows(groups[g].C, groups[g].m, n, groups[g].ldc);
+    for (int g = 0; g < ngroups; ++g) {
+      const RowGroup<T>& q = groups[g];
+      if (!acc) zero_rows(q.C, q.m, n, q.ldc);
+      if (bias)
+        for (int64_t i = 0; i < q.m; ++i)
+          for (int64_t j = 0; j < n; ++j) q.C[i * q.ldc + j] += bias[j];
+    }
     return;
   }
   thread_local AlignedBuf<T> bpack;
@@ -273,7 +298,8 @@ void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* group
       for (int g = 0; g < ngroups; ++g) {
         const RowGroup<T>& q = groups[g];
         if (q.m > 0)
-          block_product(acc || k0 > 0, q.m, kc, q.A + k0 * q.csa, q.rsa, q.csa, bpack.data(), np, nc, q.C + j0, q.ldc);
+          block_product(acc || k0 > 0, q.m, kc, q.A + k0 * q.csa, q.rsa, q.csa, bpack.data(), np, nc, q.C + j0, q.ldc,
+                        bias && k0 == 0 ? bias + j0 : nullptr);
       }
     }
   }
@@ -281,10 +307,10 @@ void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* group
 
 template <typename T>
 void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
-                  int64_t rsb, int64_t csb, T* C, int64_t ldc) {
+                  int64_t rsb, int64_t csb, T* C, int64_t ldc, const T* bias) {
   if (m == 0) return;
   const RowGroup<T> g{m, A, rsa, csa, C, ldc};
-  gemm_strided_multi(acc, n, k, &g, 1, B, rsb, csb);
+  gemm_strided_multi(acc, n, k, &g, 1, B, rsb, csb, bias);
 }
 
 template struct PackedB<float>;
@@ -293,13 +319,13 @@ template void gemm_packed<float>(bool, int64_t, const float*, int64_t, int64_t, 
 template void gemm_packed<double>(bool, int64_t, const double*, int64_t, int64_t, const PackedB<double>&, double*,
                                   int64_t);
 template void gemm_strided_multi<float>(bool, int64_t, int64_t, const RowGroup<float>*, int, const float*, int64_t,
-                                        int64_t);
+                                        int64_t, const float*);
 template void gemm_strided_multi<double>(bool, int64_t, int64_t, const RowGroup<double>*, int, const double*,
-                                         int64_t, int64_t);
+                                         int64_t, int64_t, const double*);
 template void gemm_strided<float>(bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
-                                  int64_t, int64_t, float*, int64_t);
+                                  int64_t, int64_t, float*, int64_t, const float*);
 template void gemm_strided<double>(bool, int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*,
-                                   int64_t, int64_t, double*, int64_t);
+                                   int64_t, int64_t, double*, int64_t, const double*);
 
 }  // namespace detail
 }  // namespace rnn

@@ -53,10 +53,11 @@ struct PackedB {
 template <typename T>
 void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, const PackedB<T>& B, T* C, int64_t ldc);
 
-// C (m, n) = or += A B for one-off products (both operands packed here, in blocks).
+// C (m, n) = or += A B (+ bias, a row added to every row of C, when given) for one-off
+// products (both operands packed here, in blocks).
 template <typename T>
 void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
-                  int64_t rsb, int64_t csb, T* C, int64_t ldc);
+                  int64_t rsb, int64_t csb, T* C, int64_t ldc, const T* bias = nullptr);
 
 // Several products with the same right operand, C_i (m_i, n) = or += A_i B, B packed
 // once per block: the weight gradients dW = x^T dG and dU = h^T dG share dG.
@@ -70,7 +71,7 @@ struct RowGroup {
 };
 template <typename T>
 void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
-                        int64_t rsb, int64_t csb);
+                        int64_t rsb, int64_t csb, const T* bias = nullptr);
 
 }  // namespace detail
 }  // namespace rnn
