@@ -1,4 +1,5 @@
 // Portable vector types (GCC/Clang vector extensions) and float32 exp / sigmoid / tanh for the fused kernels.
+// Speed: inst/bench/bench-rnn.R (Eigen 3.3 evaluates tanh one lane at a time under AVX-512).
 #pragma once
 
 #include <cstdint>
