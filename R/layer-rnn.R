@@ -210,11 +210,16 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
   # case (one cell, no extra arguments) fn is the cell's own call(), with no R closure
   # in between; C++ takes a result list(output, list(state, ...)) of tensors as it is
   # and hands anything else to normalize() (inst/bench/bench-rnn-callback.R).
-  fn <- if (!stacked && !pass_training && !pass_constants) call_fn else function(inputs, states) {
-    args <- list(inputs, if (stacked) nest_states(cell, states) else states)
-    if (pass_training) args$training <- isTRUE(training)
-    if (pass_constants) args$constants <- constants
-    do.call(call_fn, args)
+  fn <- call_fn
+  if (stacked || pass_training || pass_constants) {
+    fn <- function(inputs, states) {
+      if (stacked) states <- nest_states(cell, states)
+      if (!pass_training && !pass_constants) return(call_fn(inputs, states))
+      args <- list(inputs, states)
+      if (pass_training) args$training <- isTRUE(training)
+      if (pass_constants) args$constants <- constants
+      do.call(call_fn, args)
+    }
   }
   normalize <- function(res) {
     if (!is.list(res) || length(res) != 2L || is.object(res)) check_cell_result(res)

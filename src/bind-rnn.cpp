@@ -45,9 +45,9 @@ core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
 
 // One timestep in R: evaluates `call(inputs, states)` in a small environment holding
 // the cell's function and the step's arguments, so that an error raised by the cell
-// reads "Error in call(inputs, states)" like a direct call. The call is built once;
-// the states list the cell returned is passed on to the next step as it is unless the
-// loop replaced a state (a masked step), which spares wrapping the states again.
+// reads "Error in call(inputs, states)" like a direct call. The call is built once.
+// The states list the cell returned stays bound to `states` and is passed to the next
+// step as it is, unless the loop replaced a state (a masked step): no re-wrapping.
 // Everything here runs per timestep: see inst/bench/bench-rnn-callback.R.
 class RStep {
  public:
@@ -67,36 +67,39 @@ class RStep {
   core::rnn::StepResult operator()(const Tensor& x_t, const std::vector<Tensor>& states, int t) {
     Rf_defineVar(sym_t_, Rf_ScalarInteger(t + 1), at_);  // for the R side's error message
     Rf_defineVar(sym_inputs_, bind::wrap(x_t), env_);
-    if (!same_states(states)) {
-      last_r_ = bind::wrap_all(states);
-      last_ = states;
-    }
-    Rf_defineVar(sym_states_, last_r_, env_);
+    if (!bound_states(states)) Rf_defineVar(sym_states_, bind::wrap_all(states), env_);
     // an R error unwinds through here as a C++ exception and is re-raised at the entry point
-    Rcpp::RObject res = Rcpp::Rcpp_fast_eval(call_, env_);
-    if (!plain_result(res, static_cast<R_xlen_t>(n_states_))) res = normalize_(res);
-    core::rnn::StepResult r = check_step_result(res, n_states_);
-    last_r_ = VECTOR_ELT(res, 1);
-    last_ = r.states;
+    Rcpp::Shield<SEXP> res(Rcpp::Rcpp_fast_eval(call_, env_));
+    SEXP plain = res;
+    Rcpp::RObject normalized;
+    if (!plain_result(plain, static_cast<R_xlen_t>(n_states_))) {
+      normalized = normalize_(plain);
+      plain = normalized;
+    }
+    core::rnn::StepResult r = check_step_result(plain, n_states_);
+    Rf_defineVar(sym_states_, VECTOR_ELT(plain, 1), env_);
+    bound_.assign(r.states.begin(), r.states.end());
+    has_bound_ = true;
     return r;
   }
 
  private:
-  bool same_states(const std::vector<Tensor>& states) const {
-    if (states.size() != last_.size() || last_r_.isNULL()) return false;
+  // true when `states` in env_ holds handles of exactly these tensors
+  bool bound_states(const std::vector<Tensor>& states) const {
+    if (!has_bound_ || states.size() != bound_.size()) return false;
     for (size_t k = 0; k < states.size(); ++k)
-      if (!states[k].same(last_[k])) return false;
+      if (!states[k].same(bound_[k])) return false;
     return true;
   }
 
-  Rcpp::Environment env_;
+  Rcpp::Environment env_;  // call, inputs, states
   Rcpp::Language call_;
   Rcpp::Function normalize_;
   SEXP at_;  // protected by the caller
   size_t n_states_;
   SEXP sym_inputs_, sym_states_, sym_t_;
-  Rcpp::RObject last_r_;      // R list of handles for last_
-  std::vector<Tensor> last_;  // the states the cell returned at the previous step
+  std::vector<Tensor> bound_;  // the tensors behind the handles bound to `states`
+  bool has_bound_ = false;
 };
 
 }  // namespace
