@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "autograd.h"
 #include "tensor.h"
 
 namespace recurrent {
@@ -10,6 +11,13 @@ namespace core {
 namespace ops {
 DType promote(DType a, DType b);          // NumPy-like: float64 > float32 > int
 Tensor as_dtype(const Tensor& x, DType d);  // cast only when needed
+
+// needs_record() that builds no vector of inputs while recording is off: the usual case
+// (inference, and the ops a cell written in R runs at every timestep).
+template <typename... Ts>
+inline bool recording(const Ts&... inputs) {
+  return grad_enabled() && needs_record({inputs...});
+}
 }  // namespace ops
 
 namespace kernels {

@@ -189,7 +189,7 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
     GradModeGuard g(false);
     out = binary_raw(op, a, b);
   }
-  if (!needs_record({a, b})) return out;
+  if (!recording(a, b)) return out;
   Tensor ad = a.detach(), bd = b.detach(), od = out.detach();
   const Shape sa = a.shape(), sb = b.shape();
   record(binary_name(op), {a, b}, out, [op, ad, bd, od, sa, sb](const std::vector<Tensor>& go) {
@@ -415,7 +415,7 @@ Tensor unary(Unary op, const Tensor& x0) {
     }
     return 0;
   });
-  if (!needs_record({x0})) return out;
+  if (!recording(x0)) return out;
   Tensor od = out.detach();
   record(unary_name(op), {x0}, out, [op, x, od](const std::vector<Tensor>& go) {
     const Tensor& g = go[0];
@@ -487,7 +487,7 @@ Tensor where(const Tensor& cond, const Tensor& a0, const Tensor& b0) {
       return 0;
     });
   }
-  if (!needs_record({a, b})) return out;
+  if (!recording(a, b)) return out;
   const Shape sa = a.shape(), sb = b.shape();
   record("op_where", {a, b}, out, [c, sa, sb](const std::vector<Tensor>& go) {
     Tensor zero = Tensor::scalar(0.0, go[0].dtype());
@@ -516,7 +516,7 @@ Tensor cast(const Tensor& x, DType dtype) {
     }
     return 0;
   });
-  if (is_float(dtype) && is_float(x.dtype()) && needs_record({x})) {
+  if (is_float(dtype) && is_float(x.dtype()) && recording(x)) {
     const DType from = x.dtype();
     record("op_cast", {x}, out, [from](const std::vector<Tensor>& go) {
       return std::vector<Tensor>{cast(go[0], from)};
@@ -542,7 +542,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
                               [](T a, T) { return a; });
     return 0;
   });
-  if (needs_record({x})) {
+  if (recording(x)) {
     const Shape sx = x.shape();
     record("op_broadcast_to", {x}, out, [sx](const std::vector<Tensor>& go) {
       return std::vector<Tensor>{sum_to(go[0], sx)};

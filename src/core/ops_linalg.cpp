@@ -115,7 +115,7 @@ Tensor matmul(const Tensor& a0, const Tensor& b0) {
   const bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
   // the backward closure keeps detached operands; without recording, the operands serve
   // (this op runs once per timestep in cells written in R)
-  const bool rec = needs_record({a, b});
+  const bool rec = recording(a, b);
   Tensor a2 = a_vec ? a.view({1, a.dim(0)}) : (rec ? a.detach() : a);
   Tensor b2 = b_vec ? b.view({b.dim(0), 1}) : (rec ? b.detach() : b);
   Tensor out = matmul_nd(a2, b2);

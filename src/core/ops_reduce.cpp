@@ -219,7 +219,7 @@ Tensor reduce(Reduce op, const Tensor& x, std::vector<int> axes_in, bool keepdim
     out = reduce_raw(op, x, axes, keep_shape);
     if (!keepdims) out = out.view(out_shape);
   }
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
 
   const Shape sx = x.shape();
   Tensor xd = x.detach(), od = out.detach().view(keep_shape);
@@ -366,7 +366,7 @@ Tensor softmax_impl(const Tensor& x0, int axis_in, bool log) {
     softmax_kernel<T>(x.data<T>(), out.data<T>(), outer, n, inner, log);
     return 0;
   });
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   Tensor od = out.detach();
   record(name, {x}, out, [od, outer, n, inner, log](const std::vector<Tensor>& go) {
     Tensor g = as_dtype(go[0], od.dtype());
@@ -481,7 +481,7 @@ Tensor cumsum(const Tensor& x, int axis_in) {
   if (x.ndim() == 0) throw Error("op_cumsum: needs a tensor with at least one dimension, got a scalar");
   const int axis = normalize_axis(axis_in, x.ndim(), "op_cumsum");
   Tensor out = cumsum_raw(x, axis, false);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   const DType dt = x.dtype();
   record("op_cumsum", {x}, out, [axis, dt](const std::vector<Tensor>& go) {
     return std::vector<Tensor>{cumsum_raw(as_dtype(go[0], dt), axis, true)};

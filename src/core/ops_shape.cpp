@@ -336,9 +336,9 @@ std::vector<Tensor> common_dtype(const std::vector<Tensor>& xs) {
 
 // A view of x with another shape, recording a node that maps the gradient back.
 Tensor view_op(const Tensor& x, const Shape& s, const char* name) {
-  if (s == x.shape() && !needs_record({x})) return x;
+  if (s == x.shape() && !recording(x)) return x;
   Tensor out = x.view(s);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   const Shape sx = x.shape();
   record(name, {x}, out, [sx](const std::vector<Tensor>& go) { return std::vector<Tensor>{go[0].view(sx)}; });
   return out;
@@ -404,7 +404,7 @@ Tensor squeeze(const Tensor& x, std::vector<int> axes) {
 
 Tensor copy(const Tensor& x) {
   Tensor out = x.clone();
-  if (needs_record({x}))
+  if (recording(x))
     record("op_copy", {x}, out, [](const std::vector<Tensor>& go) { return std::vector<Tensor>{go[0]}; });
   return out;
 }
@@ -432,7 +432,7 @@ Tensor transpose(const Tensor& x, std::vector<int> perm) {
   for (int i = 0; i < nd; ++i) identity = identity && perm[static_cast<size_t>(i)] == i;
   if (identity) return x;
   Tensor out = transpose_raw(x, perm);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   std::vector<int> inv(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int>(i);
   record("op_transpose", {x}, out, [inv](const std::vector<Tensor>& go) {
@@ -485,7 +485,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
                 std::to_string(x.dim(axis)) + " of axis " + std::to_string(axis + 1) + " of a tensor of shape " +
                 shape_str(x.shape()));
   std::vector<Tensor> out = split_raw(x, sizes, axis);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   std::vector<Tensor*> ptrs;
   for (auto& t : out) ptrs.push_back(&t);
   Shape sx = x.shape();
@@ -531,7 +531,7 @@ std::vector<Tensor> unstack(const Tensor& x, int axis_in) {
   part.erase(part.begin() + axis);
   std::vector<Tensor> out = split_raw(x, sizes, axis);
   for (auto& t : out) t = t.view(part);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   std::vector<Tensor*> ptrs;
   for (auto& t : out) ptrs.push_back(&t);
   Shape sx = x.shape(), one = part;
@@ -560,7 +560,7 @@ Tensor slice(const Tensor& x, const std::vector<int64_t>& start, const std::vect
                   " (1-based) does not fit in a tensor of shape " + shape_str(x.shape()));
   }
   Tensor out = slice_raw(x, start, size);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   const Shape sx = x.shape();
   record("op_slice", {x}, out, [start, sx](const std::vector<Tensor>& go) {
     Tensor g = Tensor::zeros(sx, go[0].dtype());
@@ -584,7 +584,7 @@ Tensor take(const Tensor& x0, const Tensor& indices, int axis_in) {
   s.insert(s.end(), indices.shape().begin(), indices.shape().end());
   s.insert(s.end(), x.shape().begin() + axis + 1, x.shape().end());
   Tensor out = take_raw(x, idx, outer, n, inner, s);
-  if (!needs_record({x0})) return out;
+  if (!recording(x0)) return out;
   const Shape sx = x0.shape();
   record("op_take", {x0}, out, [idx, outer, n, inner, sx](const std::vector<Tensor>& go) {
     return std::vector<Tensor>{take_grad_raw(go[0], idx, outer, n, inner, sx)};
@@ -598,7 +598,7 @@ Tensor flip(const Tensor& x, std::vector<int> axes) {
   std::vector<bool> flipped(static_cast<size_t>(x.ndim()), axes.empty());
   for (int a : axes) flipped[static_cast<size_t>(normalize_axis(a, x.ndim(), "op_flip"))] = true;
   Tensor out = flip_raw(x, flipped);
-  if (!needs_record({x})) return out;
+  if (!recording(x)) return out;
   record("op_flip", {x}, out, [flipped](const std::vector<Tensor>& go) {
     return std::vector<Tensor>{flip_raw(go[0], flipped)};
   });
@@ -628,7 +628,7 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& reps_in) {
     }
     if (t.same(x) || t.impl()->buf == x.impl()->buf) t = t.clone();
   }
-  if (!needs_record({x})) return t;
+  if (!recording(x)) return t;
   const Shape sx = x.shape();
   record("op_tile", {x}, t, [reps, s, sx](const std::vector<Tensor>& go) {
     // (r0 s0, r1 s1, ...) -> (r0, s0, r1, s1, ...), then sum over the repeats
