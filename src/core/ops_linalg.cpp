@@ -1,8 +1,12 @@
-// matmul: NumPy semantics (1-D promotion, broadcast batch dims) on Eigen GEMM.
+// matmul: NumPy semantics (1-D promotion, broadcast batch dims) on Eigen GEMM, small products on a register-tiled kernel.
 #include <Eigen/Core>
+
+#include <algorithm>
+#include <vector>
 
 #include "kernels.h"
 #include "ops.h"
+#include "rnn/simd.h"
 
 namespace recurrent {
 namespace core {
@@ -18,6 +22,74 @@ template <typename T>
 using MutMap = Eigen::Map<RowMat<T>>;
 
 Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
+
+// Products up to this many multiply-adds take small_gemm(); above, Eigen's blocked GEMM
+// wins (inst/bench/bench-rnn-callback.R; a cell's per-step product is about 32^3).
+constexpr int64_t kSmallGemm = int64_t(1) << 18;
+
+// C (m, n) = A (m, k) B (k, n), all row-major and contiguous, without Eigen's packing of
+// both operands, which costs more than the product itself at the sizes of a cell's
+// per-timestep products. Tiles of 4 rows by 2 vectors of columns keep 8 accumulators
+// in registers and read B's rows in place; each output sums over k in order.
+template <typename T>
+void small_gemm(int64_t m, int64_t k, int64_t n, const T* A, const T* B, T* C) {
+  namespace simd = rnn::detail;
+  using V = typename simd::VecOf<T>::type;
+  constexpr int L = simd::kVecBytes / static_cast<int>(sizeof(T));
+  auto load = [](const T* p) { return simd::load_unaligned<V>(p); };
+  int64_t j = 0;
+  for (; j + 2 * L <= n; j += 2 * L) {
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+      V c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
+      const T* a = A + i * k;
+      const T* b = B + j;
+      for (int64_t p = 0; p < k; ++p, b += n) {
+        const V b0 = load(b), b1 = load(b + L);
+        const T a0 = a[p], a1 = a[k + p], a2 = a[2 * k + p], a3 = a[3 * k + p];
+        c00 += a0 * b0; c01 += a0 * b1;
+        c10 += a1 * b0; c11 += a1 * b1;
+        c20 += a2 * b0; c21 += a2 * b1;
+        c30 += a3 * b0; c31 += a3 * b1;
+      }
+      T* c = C + i * n + j;
+      simd::store_unaligned(c, c00);
+      simd::store_unaligned(c + L, c01);
+      simd::store_unaligned(c + n, c10);
+      simd::store_unaligned(c + n + L, c11);
+      simd::store_unaligned(c + 2 * n, c20);
+      simd::store_unaligned(c + 2 * n + L, c21);
+      simd::store_unaligned(c + 3 * n, c30);
+      simd::store_unaligned(c + 3 * n + L, c31);
+    }
+    for (; i < m; ++i) {
+      V c0{}, c1{};
+      const T* b = B + j;
+      for (int64_t p = 0; p < k; ++p, b += n) {
+        c0 += A[i * k + p] * load(b);
+        c1 += A[i * k + p] * load(b + L);
+      }
+      simd::store_unaligned(C + i * n + j, c0);
+      simd::store_unaligned(C + i * n + j + L, c1);
+    }
+  }
+  if (j == n) return;
+  // the last n - j < 2L columns, one vector at a time from a zero-padded copy of them
+  const int64_t w = (n - j + L - 1) / L * L;
+  std::vector<T> bp(static_cast<size_t>(k * w), T(0));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t q = j; q < n; ++q) bp[static_cast<size_t>(p * w + q - j)] = B[p * n + q];
+  for (int64_t v = 0; v < w; v += L) {
+    const int64_t cols = std::min<int64_t>(L, n - j - v);
+    for (int64_t i = 0; i < m; ++i) {
+      V c{};
+      for (int64_t p = 0; p < k; ++p) c += A[i * k + p] * load(bp.data() + p * w + v);
+      T out[L];
+      simd::store_unaligned(out, c);
+      std::copy(out, out + cols, C + i * n + j + v);
+    }
+  }
+}
 
 // op(a) @ op(b) for a (..., r, c) and b (..., r, c) with broadcast batch dims, where
 // op transposes the last two dims when asked. Inputs must share a float dtype.
@@ -91,7 +163,12 @@ Tensor flat_gemm(const Tensor& a, const Tensor& b) {
   const int64_t rows = a.size() / k;
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    MutMap<T>(out.data<T>(), rows, n).noalias() += ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
+    if (rows * k * n <= kSmallGemm) {
+      small_gemm(rows, k, n, a.data<T>(), b.data<T>(), out.data<T>());
+    } else {
+      MutMap<T>(out.data<T>(), rows, n).noalias() +=
+          ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
+    }
     return 0;
   });
   return out;
