@@ -54,19 +54,28 @@ U <- minimal$cell$recurrent_kernel
 fused <- function() recurrent:::fused_rnn("simple", x, NULL, W, U, activation = NULL)
 invisible(fused())
 
-per_step_us <- function(f) {
-  times <- vapply(seq_len(reps), function(i) {
-    gc(FALSE)
-    # CPU time of this process: steadier than wall time on a shared machine
-    t <- system.time(f())
-    t[["user.self"]] + t[["sys.self"]]
-  }, 0)
-  median(times) / Tn * 1e6
+cpu_seconds <- function(f) {
+  t <- system.time(f())
+  t[["user.self"]] + t[["sys.self"]]
 }
 
-r_cell <- per_step_us(function() minimal(x))
-r_empty <- per_step_us(function() empty(x))
-cpp_step <- per_step_us(fused)
+# CPU time of this process (steadier than wall time on a shared machine). The clock
+# counts milliseconds, so each sample repeats a call until it lasts about 0.2 s; the
+# three cases take turns within each repetition, so a change of load hits them alike.
+timed <- list(r_cell = function() minimal(x), r_empty = function() empty(x), cpp_step = fused)
+calls <- vapply(timed, function(f) max(1, ceiling(0.2 / max(cpu_seconds(f), 1e-3))), 0)
+samples <- matrix(NA_real_, reps, length(timed), dimnames = list(NULL, names(timed)))
+for (i in seq_len(reps)) {
+  for (k in names(timed)) {
+    f <- timed[[k]]
+    gc(FALSE)
+    samples[i, k] <- cpu_seconds(function() for (j in seq_len(calls[[k]])) f()) / calls[[k]]
+  }
+}
+us <- apply(samples, 2, median) / Tn * 1e6
+r_cell <- us[["r_cell"]]
+r_empty <- us[["r_empty"]]
+cpp_step <- us[["cpp_step"]]
 
 # the two paths compute the same thing
 stopifnot(isTRUE(all.equal(as.array(minimal(x)), as.array(fused()[[1]]), tolerance = 1e-4)))
