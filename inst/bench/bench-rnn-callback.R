@@ -5,10 +5,32 @@
 # 32 units, 1000 timesteps; median CPU time of several runs, all in one process.
 #
 #   Rscript inst/bench/bench-rnn-callback.R [repetitions]
+#
+# Timings on a shared machine drift (here by 1.5x within minutes): compare builds by
+# alternating runs, and count instructions, which do not drift. With a case name the
+# script runs that case `repetitions` times after one warm-up call, untimed, for
+# callgrind (valgrind 3.19 cannot run AVX-512 code: build with RECURRENT_PORTABLE=1).
+# Counting inside the loop's entry point and zeroing at each entry keeps the last call:
+#
+#   valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/tmp/cg.%p \
+#     --toggle-collect=_recurrent_cpp_rnn_loop --zero-before=_recurrent_cpp_rnn_loop \
+#     Rscript inst/bench/bench-rnn-callback.R 3 r_cell
+#
+# and instructions per timestep = the total in the R process's (largest) output file
+# / 1000 (r_empty the same way;
+# cpp_step with _recurrent_cpp_fused_rnn in both options).
+#
+# Where an R cell's time goes, per timestep (callgrind, about 110k instructions for
+# this cell): each op ~20-27k (its R closure ~3k, .Call ~2k, the new tensor and its R
+# handle ~7k, the product 2-12k); `+` adds ~12k of S3 group dispatch over op_add();
+# each `self$kernel` ~7k (S3 dispatch of `$` on the R6 object); the loop ~15k.
+# Allocation and R's garbage collector take a larger share of the time than of the
+# instructions (GC alone ~16% of the time).
 suppressPackageStartupMessages(library(recurrent))
 
 reps <- as.integer(commandArgs(TRUE)[1])
 if (is.na(reps)) reps <- 5L
+only <- commandArgs(TRUE)[2]
 B <- 32L; Tn <- 1000L; Fdim <- 5L; H <- 32L
 
 # the MinimalRNNCell of the layer_rnn() documentation (repeated here: benchmarks do
@@ -48,11 +70,19 @@ set.seed(1)
 x <- op_convert_to_tensor(array(runif(B * Tn * Fdim), c(B, Tn, Fdim)))
 minimal <- layer_rnn(cell = rnn_cell_minimal(units = H))
 empty <- layer_rnn(cell = rnn_cell_empty(units = H))
-invisible(minimal(x)); invisible(empty(x))
-W <- minimal$cell$kernel
-U <- minimal$cell$recurrent_kernel
-fused <- function() recurrent:::fused_rnn("simple", x, NULL, W, U, activation = NULL)
-invisible(fused())
+# the C++ step uses the weights that the R cell's first call makes
+fused <- function() {
+  cell <- minimal$cell
+  recurrent:::fused_rnn("simple", x, NULL, cell$kernel, cell$recurrent_kernel, activation = NULL)
+}
+timed <- list(r_cell = function() minimal(x), r_empty = function() empty(x), cpp_step = fused)
+if (!is.na(only)) {
+  # for callgrind: one warm-up call and `repetitions` calls of one case, untimed
+  if (only == "cpp_step") invisible(minimal(x))
+  for (i in seq_len(reps + 1)) invisible(timed[[only]]())
+  quit(save = "no")
+}
+for (f in timed) invisible(f())  # warm-up, in this order
 
 cpu_seconds <- function(f) {
   t <- system.time(f())
@@ -62,7 +92,6 @@ cpu_seconds <- function(f) {
 # CPU time of this process (steadier than wall time on a shared machine). The clock
 # counts milliseconds, so each sample repeats a call until it lasts about 0.2 s; the
 # three cases take turns within each repetition, so a change of load hits them alike.
-timed <- list(r_cell = function() minimal(x), r_empty = function() empty(x), cpp_step = fused)
 calls <- vapply(timed, function(f) max(1, ceiling(0.2 / max(cpu_seconds(f), 1e-3))), 0)
 samples <- matrix(NA_real_, reps, length(timed), dimnames = list(NULL, names(timed)))
 for (i in seq_len(reps)) {
