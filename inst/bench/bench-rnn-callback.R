@@ -17,8 +17,7 @@
 #     Rscript inst/bench/bench-rnn-callback.R 3 r_cell
 #
 # and instructions per timestep = the total in the R process's (largest) output file
-# / 1000 (r_empty the same way;
-# cpp_step with _recurrent_cpp_fused_rnn in both options).
+# / 1000 (r_empty the same way; cpp_step with _recurrent_cpp_fused_rnn in both options).
 #
 # Where an R cell's time goes, per timestep (callgrind, about 110k instructions for
 # this cell): each op ~20-27k (its R closure ~3k, .Call ~2k, the new tensor and its R
