@@ -145,8 +145,8 @@ cpp_fused_activation_supported <- function(name) {
     .Call(`_recurrent_cpp_fused_activation_supported`, name)
 }
 
-cpp_rnn_loop <- function(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask) {
-    .Call(`_recurrent_cpp_rnn_loop`, fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask)
+cpp_rnn_loop <- function(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay) {
+    .Call(`_recurrent_cpp_rnn_loop`, fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay)
 }
 
 cpp_tensor <- function(x, dtype) {

@@ -234,13 +234,25 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
   }
   res <- rlang::try_fetch(
     cpp_rnn_loop(fn, normalize, at, sequences, states, mask, layer$go_backwards, layer$return_sequences,
-                 layer$zero_output_for_mask),
+                 layer$zero_output_for_mask, replay = replay_cells()),
     error = function(cnd) {
       if (inherits(cnd, "recurrent_error_cell_result")) return(rlang::zap())
       cli::cli_abort("The cell's {.fn call} method failed at timestep {at$t} of layer {.val {layer$name}}.",
                      parent = cnd, class = c("recurrent_error_cell", "recurrent_error"), call = NULL)
     })
   list(output = res[[1]], states = res[[2]])
+}
+
+# Whether the C++ loop may replay a cell's recorded ops instead of calling it (see
+# "Replay" in ?layer_rnn): options(recurrent.replay_cells = FALSE) calls the cell at
+# every timestep.
+replay_cells <- function() {
+  opt <- getOption("recurrent.replay_cells", TRUE)
+  if (!is.logical(opt) || length(opt) != 1 || is.na(opt))
+    cli::cli_abort(c("Option {.code recurrent.replay_cells} must be {.code TRUE} or {.code FALSE}.",
+                     x = "It is {.obj_type_friendly {opt}}."),
+                   class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
+  opt
 }
 
 check_cell_result <- function(res) {

@@ -433,8 +433,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_rnn_loop
-Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards, bool return_sequences, bool zero_output_for_mask);
-RcppExport SEXP _recurrent_cpp_rnn_loop(SEXP fnSEXP, SEXP normalizeSEXP, SEXP atSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP maskSEXP, SEXP go_backwardsSEXP, SEXP return_sequencesSEXP, SEXP zero_output_for_maskSEXP) {
+Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards, bool return_sequences, bool zero_output_for_mask, bool replay);
+RcppExport SEXP _recurrent_cpp_rnn_loop(SEXP fnSEXP, SEXP normalizeSEXP, SEXP atSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP maskSEXP, SEXP go_backwardsSEXP, SEXP return_sequencesSEXP, SEXP zero_output_for_maskSEXP, SEXP replaySEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type fn(fnSEXP);
@@ -446,7 +446,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type go_backwards(go_backwardsSEXP);
     Rcpp::traits::input_parameter< bool >::type return_sequences(return_sequencesSEXP);
     Rcpp::traits::input_parameter< bool >::type zero_output_for_mask(zero_output_for_maskSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_rnn_loop(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask));
+    Rcpp::traits::input_parameter< bool >::type replay(replaySEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_rnn_loop(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -682,7 +683,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_optim_global_norm", (DL_FUNC) &_recurrent_cpp_optim_global_norm, 1},
     {"_recurrent_cpp_fused_rnn", (DL_FUNC) &_recurrent_cpp_fused_rnn, 10},
     {"_recurrent_cpp_fused_activation_supported", (DL_FUNC) &_recurrent_cpp_fused_activation_supported, 1},
-    {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 9},
+    {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 10},
     {"_recurrent_cpp_tensor", (DL_FUNC) &_recurrent_cpp_tensor, 2},
     {"_recurrent_cpp_to_r", (DL_FUNC) &_recurrent_cpp_to_r, 1},
     {"_recurrent_cpp_shape", (DL_FUNC) &_recurrent_cpp_shape, 1},

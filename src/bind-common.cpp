@@ -160,7 +160,7 @@ SEXP to_r_array(const Tensor& t) {
   return out;
 }
 
-Tensor as_tensor(SEXP x, const Tensor& like) {
+Tensor peek_tensor(SEXP x) {
   if (TYPEOF(x) == EXTPTRSXP) {
     if (!is_tensor_handle(x)) throw recurrent::core::Error("expected a tensor, got an invalid or freed handle");
     return *static_cast<Tensor*>(R_ExternalPtrAddr(x));
@@ -170,6 +170,16 @@ Tensor as_tensor(SEXP x, const Tensor& like) {
     SEXP h = Rf_findVarInFrame(x, handle_sym);
     if (h != R_UnboundValue && is_tensor_handle(h)) return *static_cast<Tensor*>(R_ExternalPtrAddr(h));
     throw recurrent::core::Error("expected a tensor or a variable, got an environment without a tensor");
+  }
+  throw recurrent::core::Error(std::string("expected a tensor or a variable, got an object of type ") +
+                               Rf_type2char(TYPEOF(x)));
+}
+
+Tensor as_tensor(SEXP x, const Tensor& like) {
+  if (TYPEOF(x) == EXTPTRSXP || TYPEOF(x) == ENVSXP) {
+    Tensor t = peek_tensor(x);
+    if (recurrent::core::trace::Recorder* rec = recurrent::core::trace::active()) rec->note_read(t);
+    return t;
   }
   DType dt;
   switch (TYPEOF(x)) {

@@ -66,6 +66,7 @@ SEXP cpp_optim_slot(SEXP variable, double value) {
 // [[Rcpp::export]]
 void cpp_optim_apply(Rcpp::List config, Rcpp::List variables, Rcpp::List gradients, Rcpp::List slots,
                      Rcpp::LogicalVector decay) {
+  bind::not_replayable();
   const R_xlen_t n = variables.size();
   if (gradients.size() != n || slots.size() != n || decay.size() != n)
     throw core::Error("optimizer step: variables, gradients, slots and decay flags differ in length");

@@ -1,6 +1,7 @@
 // Entry point of the generic recurrence loop: the only place a timestep calls into R.
 #include "bind-common.h"
 #include "core/rnn/driver.h"
+#include "core/rnn/replay.h"
 
 namespace core = recurrent::core;
 using core::Tensor;
@@ -28,7 +29,7 @@ core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
   core::rnn::StepResult out;
   SEXP o = VECTOR_ELT(res, 0);
   if (!bind::is_tensor_handle(o)) throw core::Error("layer_rnn: the cell's output must be a tensor");
-  out.output = bind::as_tensor(o);
+  out.output = bind::peek_tensor(o);
   SEXP st = VECTOR_ELT(res, 1);
   if (TYPEOF(st) != VECSXP || static_cast<size_t>(Rf_xlength(st)) != n_states)
     throw core::Error("layer_rnn: the cell returned " + std::to_string(TYPEOF(st) == VECSXP ? Rf_xlength(st) : 1) +
@@ -38,7 +39,7 @@ core::rnn::StepResult check_step_result(SEXP res, size_t n_states) {
     SEXP s = VECTOR_ELT(st, i);
     if (!bind::is_tensor_handle(s))
       throw core::Error("layer_rnn: state " + std::to_string(i + 1) + " returned by the cell is not a tensor");
-    out.states.push_back(bind::as_tensor(s));
+    out.states.push_back(bind::peek_tensor(s));
   }
   return out;
 }
@@ -106,18 +107,23 @@ class RStep {
 
 // fn(inputs, states) is the cell's step, normalize(res) turns any other result shape into
 // list(output, flat_states) or an R error, and at$t receives the 1-based timestep
-// before each call (for error messages).
+// before each call (for error messages). With replay, timesteps after the third run
+// the recorded ops of the cell instead of calling fn when that is safe
+// (core/rnn/replay.h).
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards,
-                        bool return_sequences, bool zero_output_for_mask) {
+                        bool return_sequences, bool zero_output_for_mask, bool replay) {
   Tensor xt = bind::as_tensor(x);
   std::vector<Tensor> init;
   for (R_xlen_t i = 0; i < states.size(); ++i) init.push_back(bind::as_tensor(states[i], xt));
   Tensor m = Rf_isNull(mask) ? Tensor() : bind::as_tensor(mask);
   RStep r_step(fn, normalize, at, init.size());
-  core::rnn::StepFn step = [&r_step](const Tensor& x_t, const std::vector<Tensor>& s, int t) {
+  core::rnn::StepFn slow = [&r_step](const Tensor& x_t, const std::vector<Tensor>& s, int t) {
     return r_step(x_t, s, t);
   };
+  core::rnn::ReplayingStep replaying(slow);
+  core::rnn::StepFn step = slow;
+  if (replay) step = [&replaying](const Tensor& x_t, const std::vector<Tensor>& s, int t) { return replaying(x_t, s, t); };
   core::rnn::LoopOptions opts;
   opts.go_backwards = go_backwards;
   opts.return_sequences = return_sequences;

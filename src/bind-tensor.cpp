@@ -8,9 +8,11 @@ namespace core = recurrent::core;
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_tensor(SEXP x, SEXP dtype) {
   if (bind::is_tensor_handle(x) || TYPEOF(x) == ENVSXP) {
-    Tensor t = bind::as_tensor(x);
-    if (Rf_isNull(dtype)) return bind::wrap(t);
-    return bind::wrap(core::ops::cast(t, bind::dtype_arg(dtype)));
+    if (Rf_isNull(dtype))
+      return bind::run_op("identity", {}, {bind::as_tensor(x)}, [](const bind::Inputs& in) { return in[0]; });
+    const DType d = bind::dtype_arg(dtype);
+    return bind::run_op("cast", bind::params(static_cast<int>(d), false), {bind::as_tensor(x)},
+                        [d](const bind::Inputs& in) { return core::ops::cast(in[0], d); });
   }
   DType dt;
   if (!Rf_isNull(dtype)) {
@@ -33,14 +35,14 @@ SEXP cpp_to_r(SEXP x) { return bind::to_r_array(bind::as_tensor(x)); }
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::IntegerVector cpp_shape(SEXP x) {
-  Tensor t = bind::as_tensor(x);
+  Tensor t = bind::peek_tensor(x);
   Rcpp::IntegerVector out(t.ndim());
   for (int i = 0; i < t.ndim(); ++i) out[i] = static_cast<int>(t.dim(i));
   return out;
 }
 
 // [[Rcpp::export(rng = false)]]
-std::string cpp_dtype(SEXP x) { return core::dtype_name(bind::as_tensor(x).dtype()); }
+std::string cpp_dtype(SEXP x) { return core::dtype_name(bind::peek_tensor(x).dtype()); }
 
 // [[Rcpp::export(rng = false)]]
 bool cpp_is_tensor(SEXP x) { return bind::is_tensor_handle(x); }
@@ -79,21 +81,27 @@ SEXP cpp_variable(SEXP value, SEXP dtype) {
 
 // [[Rcpp::export(rng = false)]]
 void cpp_assign(SEXP variable, SEXP value) {
+  bind::not_replayable();
   Tensor v = bind::as_tensor(variable);
   v.copy_from(bind::as_tensor(value, v));
 }
 
 // [[Rcpp::export(rng = false)]]
 void cpp_set_trainable(SEXP variable, bool trainable) {
+  bind::not_replayable();
   Tensor v = bind::as_tensor(variable);
   v.set_requires_grad(trainable && core::is_float(v.dtype()));
 }
 
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_detach(SEXP x) { return bind::wrap(bind::as_tensor(x).detach()); }
+SEXP cpp_detach(SEXP x) {
+  return bind::run_op("detach", {}, {bind::as_tensor(x)}, [](const bind::Inputs& in) { return in[0].detach(); });
+}
 
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_clone(SEXP x) { return bind::wrap(bind::as_tensor(x).clone()); }
+SEXP cpp_clone(SEXP x) {
+  return bind::run_op("clone", {}, {bind::as_tensor(x)}, [](const bind::Inputs& in) { return in[0].clone(); });
+}
 
 // ---- config
 
@@ -102,6 +110,7 @@ std::string cpp_floatx() { return core::dtype_name(bind::default_float()); }
 
 // [[Rcpp::export(rng = false)]]
 void cpp_set_floatx(std::string name) {
+  bind::not_replayable();
   DType d = core::dtype_from_name(name);
   if (!core::is_float(d)) throw core::Error("floatx must be \"float32\" or \"float64\", got \"" + name + "\"");
   bind::set_default_float(d);
@@ -114,6 +123,7 @@ bool cpp_grad_enabled() { return core::grad_enabled(); }
 
 // [[Rcpp::export(rng = false)]]
 bool cpp_set_grad_enabled(bool on) {
+  bind::not_replayable();
   const bool prev = core::grad_enabled();
   core::set_grad_enabled(on);
   return prev;
@@ -121,6 +131,7 @@ bool cpp_set_grad_enabled(bool on) {
 
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_gradients(SEXP loss, Rcpp::List wrt) {
+  bind::not_replayable();
   std::vector<Tensor> targets;
   for (R_xlen_t i = 0; i < wrt.size(); ++i) targets.push_back(bind::as_tensor(wrt[i]));
   return bind::wrap_all(core::gradients(bind::as_tensor(loss), targets));

@@ -1,0 +1,55 @@
+// Recording a slow step twice, comparing the recordings, then replaying.
+#include "replay.h"
+
+namespace recurrent {
+namespace core {
+namespace rnn {
+
+namespace {
+
+std::vector<Tensor> step_inputs(const Tensor& x_t, const std::vector<Tensor>& states) {
+  std::vector<Tensor> in;
+  in.reserve(states.size() + 1);
+  in.push_back(x_t);
+  in.insert(in.end(), states.begin(), states.end());
+  return in;
+}
+
+}  // namespace
+
+StepResult ReplayingStep::operator()(const Tensor& x_t, const std::vector<Tensor>& states, int t) {
+  if (replaying_) {
+    std::vector<Tensor> out = program_.run(step_inputs(x_t, states));
+    StepResult r;
+    r.output = std::move(out[0]);
+    r.states.assign(std::make_move_iterator(out.begin() + 1), std::make_move_iterator(out.end()));
+    return r;
+  }
+  ++slow_calls_;
+  if (slow_calls_ == 1 || given_up_) return slow_(x_t, states, t);
+
+  trace::Program program;
+  bool recorded;
+  StepResult r;
+  {
+    trace::Recorder recorder(step_inputs(x_t, states));
+    r = slow_(x_t, states, t);  // an R error unwinds through the recorder
+    recorded = recorder.finish(step_inputs(r.output, r.states), &program);
+  }
+  if (!recorded || (have_first_ && !first_.same_as(program))) {
+    given_up_ = true;
+    first_ = trace::Program();
+  } else if (!have_first_) {
+    first_ = std::move(program);
+    have_first_ = true;
+  } else {
+    program_ = std::move(program);
+    first_ = trace::Program();
+    replaying_ = true;
+  }
+  return r;
+}
+
+}  // namespace rnn
+}  // namespace core
+}  // namespace recurrent

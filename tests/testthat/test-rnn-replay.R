@@ -1,0 +1,238 @@
+# The C++ loop records an R cell's ops at timesteps 2 and 3 and replays them for later
+# timesteps when both recordings agree (src/core/rnn/replay.h). Each cell below counts
+# its R calls; expected values come from plain-R references (helper-reference.R,
+# helper-minimal-cell.R), so the replayed steps are checked against R, not themselves.
+
+rand_array <- function(...) array(runif(prod(c(...)), -1, 1), c(...))
+
+# a cell whose call() runs `step(self, inputs, h)` (the new state, also the output)
+# and counts its calls in `calls$n`
+counting_cell <- Layer("CountingCell",
+  initialize = function(units, step, calls, ...) {
+    super$initialize(...)
+    self$units <- as.integer(units)
+    self$state_size <- as.integer(units)
+    self$step <- step
+    self$calls <- calls
+  },
+  build = function(input_shape) {
+    self$kernel <- self$add_weight(shape = shape(tail(input_shape, 1), self$units), name = "kernel")
+    self$recurrent_kernel <- self$add_weight(shape = shape(self$units, self$units), name = "recurrent_kernel")
+  },
+  call = function(inputs, states) {
+    self$calls$n <- self$calls$n + 1L
+    h <- self$step(self, inputs, states[[1]])
+    list(h, list(h))
+  })
+
+minimal_step <- function(self, x, h) op_matmul(x, self$kernel) + op_matmul(h, self$recurrent_kernel)
+
+counting_layer <- function(step, calls, W, U, ..., batch = NULL) {
+  layer <- layer_rnn(cell = counting_cell(units = ncol(W), step = step, calls = calls), ...)
+  layer$build(list(batch, NULL, nrow(W)))
+  layer$set_weights(list(W, U))
+  layer
+}
+
+test_that("after three R calls the loop replays the cell and gives the reference values", {
+  set.seed(11)
+  x <- rand_array(3, 7, 4)
+  W <- rand_array(4, 5); U <- rand_array(5, 5) / 2
+  mask <- matrix(TRUE, 3, 7)
+  mask[1, c(1, 5)] <- FALSE
+  mask[3, 6:7] <- FALSE
+  for (rs in c(FALSE, TRUE)) for (gb in c(FALSE, TRUE)) for (m in list(NULL, mask)) {
+    calls <- new.env()
+    calls$n <- 0L
+    layer <- counting_layer(minimal_step, calls, W, U, return_sequences = rs, go_backwards = gb)
+    got <- if (is.null(m)) layer(x) else layer(x, mask = m)
+    want <- ref_minimal_rnn(x, W, U, mask = m, go_backwards = gb, return_sequences = rs)
+    info <- paste("return_sequences", rs, "go_backwards", gb, "mask", !is.null(m))
+    expect_equal(as.array(got), want$output, tolerance = 1e-5, ignore_attr = TRUE, info = info)
+    expect_equal(calls$n, 3L, info = info)
+  }
+})
+
+test_that("options(recurrent.replay_cells = FALSE) calls the cell at every timestep", {
+  set.seed(12)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(minimal_step, calls, W, U)
+  old <- options(recurrent.replay_cells = FALSE)
+  on.exit(options(old))
+  expect_equal(as.array(layer(x)), ref_minimal_rnn(x, W, U)$output, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+  options(recurrent.replay_cells = "yes")
+  expect_error(layer(x), "recurrent.replay_cells")
+})
+
+test_that("a short sequence never replays: timesteps 1 to 3 always call R", {
+  x <- array(1, c(1, 3, 1))
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(minimal_step, calls, matrix(1), matrix(1))
+  # h_t = x_t + h_{t-1}: 1, 2, 3
+  expect_equal(as.array(layer(x)), matrix(3), ignore_attr = TRUE)
+  expect_equal(calls$n, 3L)
+})
+
+test_that("replayed timesteps record gradients (finite differences, mask, go_backwards)", {
+  old <- config_set_floatx("float64")
+  on.exit(config_set_floatx(old))
+  set.seed(13)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 2); U <- rand_array(2, 2) / 2
+  mask <- matrix(TRUE, 2, 6)
+  mask[1, 5] <- FALSE
+  mask[2, c(2, 6)] <- FALSE
+  for (gb in c(FALSE, TRUE)) {
+    calls <- new.env()
+    calls$n <- 0L
+    layer <- counting_layer(minimal_step, calls, W, U, go_backwards = gb, return_sequences = TRUE)
+    loss_of <- function(xx, WW, UU)
+      sum(ref_minimal_rnn(xx, WW, UU, mask = mask, go_backwards = gb, return_sequences = TRUE)$output^2)
+    xv <- recurrent:::cpp_variable(op_convert_to_tensor(x), NULL)
+    loss <- recurrent:::with_gradient_recording(op_sum(op_square(layer(xv, mask = mask))))
+    grads <- lapply(recurrent:::gradients(loss, list(xv, layer$cell$kernel, layer$cell$recurrent_kernel)), as.array)
+    expect_equal(calls$n, 3L)
+    expect_equal(as.numeric(as.array(loss)), loss_of(x, W, U), tolerance = 1e-10)
+    expect_equal(grads[[1]], finite_diff(function(a) loss_of(a, W, U), x), tolerance = 1e-6)
+    expect_equal(grads[[2]], finite_diff(function(a) loss_of(x, a, U), W), tolerance = 1e-6)
+    expect_equal(grads[[3]], finite_diff(function(a) loss_of(x, W, a), U), tolerance = 1e-6)
+  }
+})
+
+test_that("a cell whose R code reads tensor values is called at every timestep", {
+  set.seed(14)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  # the sign of the step's input decides, in R, whether the state is negated
+  branching <- function(self, x, h) {
+    o <- minimal_step(self, x, h)
+    if (sum(as.array(x)) > 0) o else op_negative(o)
+  }
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(branching, calls, W, U)
+  ref_step <- function(x_t, states) {
+    o <- x_t %*% W + states[[1]] %*% U
+    list(if (sum(x_t) > 0) o else -o)
+  }
+  want <- ref_loop(ref_step, x, list(matrix(0, 2, 4)))[[1]]
+  expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+})
+
+test_that("numbers drawn in R at each timestep keep the cell called at every timestep", {
+  set.seed(15)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  noisy <- function(self, x, h) minimal_step(self, x, h) + matrix(runif(8), 2, 4)
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(noisy, calls, W, U)
+  set.seed(99)
+  got <- as.array(layer(x))
+  set.seed(99)
+  want <- ref_loop(function(x_t, states) list(x_t %*% W + states[[1]] %*% U + matrix(runif(8), 2, 4)),
+                   x, list(matrix(0, 2, 4)))[[1]]
+  expect_equal(got, want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+})
+
+test_that("a cell whose R state changes its constants is called at every timestep", {
+  set.seed(16)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  counter <- new.env()
+  counter$t <- 0
+  # scales each step by its position, counted in R
+  scaled <- function(self, x, h) {
+    counter$t <- counter$t + 1
+    minimal_step(self, x, h) * (1 / counter$t)
+  }
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(scaled, calls, W, U)
+  t <- 0
+  want <- ref_loop(function(x_t, states) {
+    t <<- t + 1
+    list((x_t %*% W + states[[1]] %*% U) / t)
+  }, x, list(matrix(0, 2, 4)))[[1]]
+  expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+})
+
+test_that("a cell that assigns a variable is called at every timestep", {
+  x <- array(1, c(1, 5, 1))
+  seen <- recurrent:::new_variable(0, trainable = FALSE)
+  counting <- function(self, x, h) {
+    seen$assign(op_add(seen, 1))
+    minimal_step(self, x, h)
+  }
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(counting, calls, matrix(1), matrix(1))
+  expect_equal(as.array(layer(x)), matrix(5), ignore_attr = TRUE)
+  expect_equal(as.numeric(as.array(seen)), 5)
+  expect_equal(calls$n, 5L)
+})
+
+test_that("constants and training are replayed with the cell", {
+  calls <- new.env()
+  calls$n <- 0L
+  probe <- Layer("Probe",
+    initialize = function(...) {
+      super$initialize(...)
+      self$state_size <- 1L
+    },
+    call = function(inputs, states, training = FALSE, constants = NULL) {
+      calls$n <- calls$n + 1L
+      out <- op_add(op_sum(inputs, axis = 2L, keepdims = TRUE), states[[1]])
+      if (training) out <- op_add(out, constants[[1]])
+      list(out, list(out))
+    })
+  x <- array(1, c(2, 8, 2))
+  layer <- layer_rnn(cell = probe())
+  # each step adds 2 (two ones) and, when training, 10: 96 after 8 steps, else 16
+  y <- layer(x, training = TRUE, constants = list(array(10, c(2, 1))))
+  expect_equal(as.array(y), matrix(96, 2, 1), ignore_attr = TRUE)
+  expect_equal(calls$n, 3L)
+  y <- layer(x, training = FALSE, constants = list(array(10, c(2, 1))))
+  expect_equal(as.array(y), matrix(16, 2, 1), ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+})
+
+test_that("a stack of an R cell and a built-in cell replays both", {
+  set.seed(17)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  k <- rand_array(4, 2); rk <- rand_array(2, 2); b <- rand_array(2)
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- layer_rnn(cell = list(counting_cell(units = 4, step = minimal_step, calls = calls), rnn_cell_simple(2)),
+                     return_sequences = TRUE)
+  layer$build(list(NULL, NULL, 3L))
+  layer$set_weights(list(W, U, k, rk, b))
+  first <- ref_minimal_rnn(x, W, U, return_sequences = TRUE)$output
+  want <- ref_simple_rnn(first, k, rk, b, return_sequences = TRUE)[[1]]
+  expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 3L)
+})
+
+test_that("a stateful layer replays and carries its states across calls", {
+  set.seed(18)
+  x1 <- rand_array(2, 5, 3)
+  x2 <- rand_array(2, 5, 3)
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(minimal_step, calls, W, U, stateful = TRUE, batch = 2L)
+  layer(x1)
+  got <- as.array(layer(x2))
+  h1 <- ref_minimal_rnn(x1, W, U)$state
+  expect_equal(got, ref_minimal_rnn(x2, W, U, h0 = h1)$output, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
+})
