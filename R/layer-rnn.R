@@ -319,6 +319,26 @@ check_cell_result <- function(res) {
 #' directly, by its first input); a batch of another size is an error. Call
 #' [reset_state()] between independent sequences. The states are not weights.
 #'
+#' @section Cells written in R run as recorded ops:
+#' The loop calls a cell's `call()` in R for the first three timesteps and
+#' records the ops (`op_*()`, arithmetic on tensors, built-in layers) it runs
+#' at the second and third. When both recordings are the same ops on the same
+#' weights and constants, the remaining timesteps run those ops in C++ without
+#' calling R, several times faster (`inst/bench/bench-rnn-callback.R`), with
+#' the same numbers and gradients. Keras does the same in substance: TensorFlow
+#' and JAX trace a cell's `call()` once and loop over the trace.
+#'
+#' So R code in `call()` that is not an op (printing, counting calls, updating
+#' fields of `self`) runs for three timesteps, not all of them. The loop keeps
+#' calling R at every timestep when a step cannot be replayed: it copies a
+#' tensor's values into R (`as.array()`, `if` on a tensor, printing), uses
+#' numbers that differ between the two recorded timesteps (drawn with
+#' `runif()`, or counted in R), assigns a variable, or runs an op that is not
+#' recorded on the step's values. What the loop cannot see is R code that
+#' changes which ops run only after the third timestep; for such a cell, or to
+#' compare, `options(recurrent.replay_cells = FALSE)` calls R at every
+#' timestep.
+#'
 #' @param object What to compose the layer with: missing or `NULL` returns
 #'   the layer; a sequential model gets the layer added (in place, returned
 #'   invisibly); a symbolic input from [keras_input()] gives a symbolic

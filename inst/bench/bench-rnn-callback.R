@@ -1,8 +1,12 @@
 # Cost per timestep of a recurrent cell written in R (keras3's MinimalRNNCell) run by
-# layer_rnn()'s C++ loop, next to (a) the loop calling an R step that does no work and
-# (b) the same step in C++ (the fused SimpleRNN kernel with a linear activation and no
-# bias computes exactly x W + h U). Forward only, float32, batch 32, 5 features,
-# 32 units, 1000 timesteps; median CPU time of several runs, all in one process.
+# layer_rnn()'s C++ loop, next to (a) the same cell with R called at every timestep
+# (options(recurrent.replay_cells = FALSE)), (b) the loop calling an R step that does
+# no work, also at every timestep: the cost of the callback itself, and (c) the same
+# step in C++ (the fused SimpleRNN kernel with a linear activation and no bias computes
+# exactly x W + h U). By default the loop calls the cell in R for timesteps 1-3 and
+# replays the ops it recorded for the rest (src/core/rnn/replay.h). Forward only,
+# float32, batch 32, 5 features, 32 units, 1000 timesteps; median CPU time of several
+# runs, all in one process.
 #
 #   Rscript inst/bench/bench-rnn-callback.R [repetitions]
 #
@@ -14,17 +18,18 @@
 #
 #   valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/tmp/cg.%p \
 #     --toggle-collect=_recurrent_cpp_rnn_loop --zero-before=_recurrent_cpp_rnn_loop \
-#     Rscript inst/bench/bench-rnn-callback.R 3 r_cell
+#     Rscript inst/bench/bench-rnn-callback.R 3 r_every_step
 #
 # and instructions per timestep = the total in the R process's (largest) output file
-# / 1000 (r_empty the same way; cpp_step with _recurrent_cpp_fused_rnn in both options).
+# / 1000 (r_cell and r_empty the same way; cpp_step with _recurrent_cpp_fused_rnn in
+# both options).
 #
-# Where an R cell's time goes, per timestep (callgrind, about 110k instructions for
-# this cell): each op ~20-27k (its R closure ~3k, .Call ~2k, the new tensor and its R
-# handle ~7k, the product 2-12k); `+` adds ~12k of S3 group dispatch over op_add();
-# each `self$kernel` ~7k (S3 dispatch of `$` on the R6 object); the loop ~15k.
-# Allocation and R's garbage collector take a larger share of the time than of the
-# instructions (GC alone ~16% of the time).
+# Where an R cell's time goes when R is called at every timestep (callgrind, about
+# 110k instructions for this cell): each op ~20-27k (its R closure ~3k, .Call ~2k, the
+# new tensor and its R handle ~7k, the product 2-12k); `+` adds ~12k of S3 group
+# dispatch over op_add(); each `self$kernel` ~7k (S3 dispatch of `$` on the R6
+# object); the loop ~15k; R's garbage collector ~16% of the time. A replayed timestep
+# skips all of that: it runs the three recorded ops through std::function.
 suppressPackageStartupMessages(library(recurrent))
 
 reps <- as.integer(commandArgs(TRUE)[1])
@@ -74,7 +79,13 @@ fused <- function() {
   cell <- minimal$cell
   recurrent:::fused_rnn("simple", x, NULL, cell$kernel, cell$recurrent_kernel, activation = NULL)
 }
-timed <- list(r_cell = function() minimal(x), r_empty = function() empty(x), cpp_step = fused)
+every_step <- function(f) function() {
+  old <- options(recurrent.replay_cells = FALSE)
+  on.exit(options(old))
+  f()
+}
+timed <- list(r_cell = function() minimal(x), r_every_step = every_step(function() minimal(x)),
+              r_empty = every_step(function() empty(x)), cpp_step = fused)
 if (!is.na(only)) {
   # for callgrind: one warm-up call and `repetitions` calls of one case, untimed
   if (only == "cpp_step") invisible(minimal(x))
@@ -90,7 +101,7 @@ cpu_seconds <- function(f) {
 
 # CPU time of this process (steadier than wall time on a shared machine). The clock
 # counts milliseconds, so each sample repeats a call until it lasts about 0.2 s; the
-# three cases take turns within each repetition, so a change of load hits them alike.
+# cases take turns within each repetition, so a change of load hits them alike.
 calls <- vapply(timed, function(f) max(1, ceiling(0.2 / max(cpu_seconds(f), 1e-3))), 0)
 samples <- matrix(NA_real_, reps, length(timed), dimnames = list(NULL, names(timed)))
 for (i in seq_len(reps)) {
@@ -101,16 +112,15 @@ for (i in seq_len(reps)) {
   }
 }
 us <- apply(samples, 2, median) / Tn * 1e6
-r_cell <- us[["r_cell"]]
-r_empty <- us[["r_empty"]]
-cpp_step <- us[["cpp_step"]]
 
-# the two paths compute the same thing
-stopifnot(isTRUE(all.equal(as.array(minimal(x)), as.array(fused()[[1]]), tolerance = 1e-4)))
+# the paths compute the same thing
+stopifnot(isTRUE(all.equal(as.array(minimal(x)), as.array(fused()[[1]]), tolerance = 1e-4)),
+          isTRUE(all.equal(as.array(minimal(x)), as.array(timed$r_every_step()), tolerance = 1e-6)))
 
 cat(sprintf("batch %d, features %d, units %d, %d timesteps, median of %d runs\n", B, Fdim, H, Tn, reps))
-cat(sprintf("%-40s %8.2f us/timestep\n", "MinimalRNNCell written in R", r_cell))
-cat(sprintf("%-40s %8.2f us/timestep\n", "empty R cell (loop + callback cost)", r_empty))
-cat(sprintf("%-40s %8.2f us/timestep\n", "same step in C++ (fused kernel)", cpp_step))
-cat(sprintf("R cell / C++ step: %.1fx; callback overhead is %.0f%% of the R cell's time\n",
-            r_cell / cpp_step, 100 * r_empty / r_cell))
+cat(sprintf("%-52s %8.2f us/timestep\n", "MinimalRNNCell written in R (replayed after step 3)", us[["r_cell"]]))
+cat(sprintf("%-52s %8.2f us/timestep\n", "MinimalRNNCell, R called at every timestep", us[["r_every_step"]]))
+cat(sprintf("%-52s %8.2f us/timestep\n", "empty R cell at every timestep (callback cost)", us[["r_empty"]]))
+cat(sprintf("%-52s %8.2f us/timestep\n", "same step in C++ (fused kernel)", us[["cpp_step"]]))
+cat(sprintf("R cell / C++ step: %.2fx (R called at every timestep: %.1fx)\n",
+            us[["r_cell"]] / us[["cpp_step"]], us[["r_every_step"]] / us[["cpp_step"]]))

@@ -10,11 +10,13 @@ namespace core {
 
 namespace {
 std::atomic<int64_t> g_live_bytes{0};
+std::atomic<uint64_t> g_buffer_serial{0};
 }
 
 int64_t live_buffer_bytes() { return g_live_bytes.load(); }
+uint64_t next_buffer_serial() { return g_buffer_serial.load(); }
 
-Buffer::Buffer(DType dtype, int64_t n) {
+Buffer::Buffer(DType dtype, int64_t n) : serial(g_buffer_serial++) {
   if (dtype == DType::Float32) {
     f.resize(static_cast<size_t>(n));
     bytes = n * static_cast<int64_t>(sizeof(float));

@@ -31,10 +31,15 @@ std::string shape_str(const Shape& s);
 // collect garbage (R only sees the small handles, not these buffers).
 int64_t live_buffer_bytes();
 
+// Buffers are numbered in the order they are made, so that a recording can tell data
+// made before a loop from data made during it (core/trace.h).
+uint64_t next_buffer_serial();
+
 struct Buffer {
   std::vector<float> f;
   std::vector<double> d;
   int64_t bytes = 0;
+  uint64_t serial;
   Buffer(DType dtype, int64_t n);
   ~Buffer();
   Buffer(const Buffer&) = delete;
@@ -91,6 +96,7 @@ class Tensor {
   void copy_from(const Tensor& src);  // in place (variables): same shape required
   bool same(const Tensor& o) const { return p_ == o.p_; }
   const TensorImpl* impl() const { return p_.get(); }
+  uint64_t buffer_serial() const { return p_->buf->serial; }
 
  private:
   std::shared_ptr<TensorImpl> p_;

@@ -1,6 +1,7 @@
 // Step recordings: building a program from the ops of one timestep, comparing and replaying it.
 #include "trace.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace recurrent {
@@ -68,7 +69,8 @@ bool Program::same_as(const Program& o) const {
   return true;
 }
 
-Recorder::Recorder(const std::vector<Tensor>& inputs) : outer_(g_active) {
+Recorder::Recorder(const std::vector<Tensor>& inputs, uint64_t loop_start)
+    : loop_start_(loop_start), step_start_(next_buffer_serial()), outer_(g_active) {
   program_.n_inputs_ = static_cast<int>(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     // a tensor given twice (one state returned for two) keeps its first place
@@ -87,9 +89,15 @@ bool Recorder::is_step_value(const Tensor& t) const {
   return it != known_.end() && it->second.kind != Ref::Constant;
 }
 
+bool Recorder::from_earlier_step(const Tensor& t) const {
+  const uint64_t serial = t.buffer_serial();
+  return serial >= loop_start_ && serial < step_start_;
+}
+
 Ref Recorder::ref_of(const Tensor& t) {
   auto it = known_.find(t.impl());
   if (it != known_.end()) return it->second;
+  if (from_earlier_step(t)) spoiled_ = true;
   Ref r{Ref::Constant, static_cast<int>(program_.constants_.size())};
   program_.constants_.push_back(t);
   known_.emplace(t.impl(), r);
@@ -98,21 +106,33 @@ Ref Recorder::ref_of(const Tensor& t) {
 }
 
 void Recorder::note_read(const Tensor& t) {
-  if (t.defined() && is_step_value(t)) unrecorded_reads_.insert(t.impl());
+  if (!t.defined()) return;
+  if (is_step_value(t))
+    reads_.push_back(t.impl());
+  else if (from_earlier_step(t))
+    spoiled_ = true;
+}
+
+// Each input settles one read of it; reads left over were not recorded.
+void Recorder::settle_reads(const std::vector<Tensor>& inputs) {
+  for (const Tensor& t : inputs) {
+    auto it = std::find(reads_.begin(), reads_.end(), t.impl());
+    if (it != reads_.end()) reads_.erase(it);
+  }
+  if (!reads_.empty()) spoiled_ = true;
+  reads_.clear();
 }
 
 void Recorder::record(const char* op, std::vector<double> params, const std::vector<Tensor>& inputs,
                       const std::vector<Tensor>& outputs, Forward fn) {
+  settle_reads(inputs);
   if (spoiled_) return;
   Entry e;
   e.op = op;
   e.params = std::move(params);
   e.n_outputs = static_cast<int>(outputs.size());
   e.fn = std::move(fn);
-  for (const Tensor& t : inputs) {
-    e.inputs.push_back(ref_of(t));
-    unrecorded_reads_.erase(t.impl());
-  }
+  for (const Tensor& t : inputs) e.inputs.push_back(ref_of(t));
   program_.entries_.push_back(std::move(e));
   for (const Tensor& t : outputs) {
     // an op that hands back one of its inputs makes that tensor this output from now on
@@ -124,7 +144,7 @@ void Recorder::record(const char* op, std::vector<double> params, const std::vec
 bool Recorder::finish(const std::vector<Tensor>& outputs, Program* program) {
   g_active = outer_;
   active_ = false;
-  if (spoiled_ || !unrecorded_reads_.empty()) return false;
+  if (spoiled_ || !reads_.empty()) return false;
   for (const Tensor& t : outputs) program_.outputs_.push_back(ref_of(t));
   *program = std::move(program_);
   return true;

@@ -15,7 +15,6 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "tensor.h"
@@ -61,9 +60,12 @@ class Program {
 };
 
 // Records the ops run while it is alive (the innermost recorder when they nest).
+// `loop_start` is next_buffer_serial() before the loop made its first tensor: data made
+// after it by an earlier timestep (a tensor a cell kept in R from a previous call)
+// cannot be a constant of this step, and spoils the recording.
 class Recorder {
  public:
-  explicit Recorder(const std::vector<Tensor>& inputs);
+  Recorder(const std::vector<Tensor>& inputs, uint64_t loop_start);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -71,8 +73,9 @@ class Recorder {
   // An op an entry point ran on tensors it took from R.
   void record(const char* op, std::vector<double> params, const std::vector<Tensor>& inputs,
               const std::vector<Tensor>& outputs, Forward fn);
-  // An entry point took t from R; unless an op records it as an input, the step's
-  // values reached code the recording cannot see.
+  // An entry point took t from R. Its next record() must take t as an input (as often
+  // as it was read): a value read by an entry point that records nothing (a copy into
+  // R) reached code the recording cannot see, and spoils it.
   void note_read(const Tensor& t);
   void spoil() { spoiled_ = true; }
 
@@ -81,13 +84,16 @@ class Recorder {
 
  private:
   Ref ref_of(const Tensor& t);
+  void settle_reads(const std::vector<Tensor>& inputs);
   bool is_step_value(const Tensor& t) const;
+  bool from_earlier_step(const Tensor& t) const;
 
   Program program_;
   std::unordered_map<const TensorImpl*, Ref> known_;
   std::vector<Tensor> alive_;  // every tensor in known_, so no address is reused while recording
-  std::unordered_set<const TensorImpl*> unrecorded_reads_;
+  std::vector<const TensorImpl*> reads_;  // step values read since the last record()
   int n_values_ = 0;  // outputs of the recorded ops so far
+  uint64_t loop_start_, step_start_;
   bool spoiled_ = false;
   bool active_ = true;
   Recorder* outer_;

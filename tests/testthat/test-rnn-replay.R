@@ -123,6 +123,17 @@ test_that("a cell whose R code reads tensor values is called at every timestep",
   want <- ref_loop(ref_step, x, list(matrix(0, 2, 4)))[[1]]
   expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(calls$n, 6L)
+
+  # the value read is used by an op afterwards, and the branch happens not to change
+  # in this data: the read alone keeps R called
+  read_then_used <- function(self, x, h) {
+    if (sum(as.array(x)) < -100) x <- op_negative(x)
+    minimal_step(self, x, h)
+  }
+  calls$n <- 0L
+  layer <- counting_layer(read_then_used, calls, W, U)
+  expect_equal(as.array(layer(x)), ref_minimal_rnn(x, W, U)$output, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 6L)
 })
 
 test_that("numbers drawn in R at each timestep keep the cell called at every timestep", {
@@ -163,6 +174,32 @@ test_that("a cell whose R state changes its constants is called at every timeste
   }, x, list(matrix(0, 2, 4)))[[1]]
   expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(calls$n, 6L)
+})
+
+test_that("a cell that keeps a tensor of an earlier timestep is called at every timestep", {
+  set.seed(19)
+  # pre-padded with zeros: the first timesteps are equal, so only where the kept
+  # tensor comes from tells the loop it is not a constant
+  x <- rand_array(2, 7, 3)
+  x[, 1:4, ] <- 0
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  kept <- new.env()
+  differencing <- function(self, x, h) {
+    prev <- if (is.null(kept$x)) x else kept$x
+    kept$x <- x
+    minimal_step(self, x - prev, h)
+  }
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(differencing, calls, W, U)
+  prev <- NULL
+  want <- ref_loop(function(x_t, states) {
+    d <- if (is.null(prev)) 0 * x_t else x_t - prev
+    prev <<- x_t
+    list(d %*% W + states[[1]] %*% U)
+  }, x, list(matrix(0, 2, 4)))[[1]]
+  expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 7L)
 })
 
 test_that("a cell that assigns a variable is called at every timestep", {

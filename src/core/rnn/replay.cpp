@@ -32,7 +32,7 @@ StepResult ReplayingStep::operator()(const Tensor& x_t, const std::vector<Tensor
   bool recorded;
   StepResult r;
   {
-    trace::Recorder recorder(step_inputs(x_t, states));
+    trace::Recorder recorder(step_inputs(x_t, states), loop_start_);
     r = slow_(x_t, states, t);  // an R error unwinds through the recorder
     recorded = recorder.finish(step_inputs(r.output, r.states), &program);
   }
