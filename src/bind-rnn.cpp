@@ -113,6 +113,7 @@ class RStep {
 // [[Rcpp::export(rng = false)]]
 Rcpp::List cpp_rnn_loop(SEXP fn, SEXP normalize, SEXP at, SEXP x, Rcpp::List states, SEXP mask, bool go_backwards,
                         bool return_sequences, bool zero_output_for_mask, bool replay) {
+  bind::not_replayable();  // a loop inside a recorded timestep is not one op
   Tensor xt = bind::as_tensor(x);
   std::vector<Tensor> init;
   for (R_xlen_t i = 0; i < states.size(); ++i) init.push_back(bind::as_tensor(states[i], xt));

@@ -144,8 +144,8 @@ void Recorder::record(const char* op, std::vector<double> params, const std::vec
 bool Recorder::finish(const std::vector<Tensor>& outputs, Program* program) {
   g_active = outer_;
   active_ = false;
-  if (spoiled_ || !reads_.empty()) return false;
   for (const Tensor& t : outputs) program_.outputs_.push_back(ref_of(t));
+  if (spoiled_ || !reads_.empty()) return false;
   *program = std::move(program_);
   return true;
 }

@@ -202,6 +202,31 @@ test_that("a cell that keeps a tensor of an earlier timestep is called at every 
   expect_equal(calls$n, 7L)
 })
 
+test_that("a cell that outputs a tensor of an earlier timestep is called at every timestep", {
+  set.seed(20)
+  x <- rand_array(2, 7, 3)
+  x[, 1:4, ] <- 0
+  W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
+  kept <- new.env()
+  # outputs the input projection of the previous timestep (zeros at the first)
+  delayed <- Layer("Delayed",
+    initialize = function(...) {
+      super$initialize(...)
+      self$state_size <- 4L
+    },
+    call = function(inputs, states) {
+      xw <- op_matmul(inputs, W)
+      h <- xw + op_matmul(states[[1]], U)
+      out <- if (is.null(kept$xw)) op_zeros(c(2, 4)) else kept$xw
+      kept$xw <- xw
+      list(out, list(h))
+    })
+  layer <- layer_rnn(cell = delayed(), return_sequences = TRUE)
+  want <- array(0, c(2, 7, 4))
+  for (t in 2:7) want[, t, ] <- x[, t - 1, ] %*% W
+  expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE)
+})
+
 test_that("a cell that assigns a variable is called at every timestep", {
   x <- array(1, c(1, 5, 1))
   seen <- recurrent:::new_variable(0, trainable = FALSE)
