@@ -29,10 +29,7 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
       private$act <- resolve_activation(activation, "activation", call = NULL)
       self$recurrent_activation <- recurrent_activation
       private$rec_act <- resolve_activation(recurrent_activation, "recurrent_activation", call = NULL)
-      if (!is.logical(use_bias) || length(use_bias) != 1 || is.na(use_bias))
-        cli::cli_abort(c("{.arg use_bias} must be {.code TRUE} or {.code FALSE}.", x = "Got {.obj_type_friendly {use_bias}}."),
-                       class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-      self$use_bias <- use_bias
+      self$use_bias <- check_flag(use_bias, call = NULL)
       self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
       self$recurrent_initializer <- get_initializer(recurrent_initializer, "recurrent_initializer", call = NULL)
       self$bias_initializer <- get_initializer(bias_initializer, "bias_initializer", call = NULL)
@@ -189,12 +186,6 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
   )
 )
 
-check_rate <- function(x, arg) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < 0 || x > 1)
-    cli::cli_abort(c("{.arg {arg}} must be a number between 0 and 1.", x = "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-  as.double(x)
-}
 
 with_local_seed <- function(seed, expr) {
   genv <- globalenv()
@@ -258,11 +249,7 @@ GRUCell <- R6::R6Class("GRUCell",
                        recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                        bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
                        recurrent_dropout, seed)
-      if (!is.logical(reset_after) || length(reset_after) != 1 || is.na(reset_after))
-        cli::cli_abort(c("{.arg reset_after} must be {.code TRUE} or {.code FALSE}.",
-                         x = "Got {.obj_type_friendly {reset_after}}."),
-                       class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-      self$reset_after <- reset_after
+      self$reset_after <- check_flag(reset_after, call = NULL)
       self$state_size <- self$units
     },
     call = function(inputs, states, training = FALSE) {
@@ -331,11 +318,7 @@ LSTMCell <- R6::R6Class("LSTMCell",
                        recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                        bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
                        recurrent_dropout, seed)
-      if (!is.logical(unit_forget_bias) || length(unit_forget_bias) != 1 || is.na(unit_forget_bias))
-        cli::cli_abort(c("{.arg unit_forget_bias} must be {.code TRUE} or {.code FALSE}.",
-                         x = "Got {.obj_type_friendly {unit_forget_bias}}."),
-                       class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-      self$unit_forget_bias <- unit_forget_bias
+      self$unit_forget_bias <- check_flag(unit_forget_bias, call = NULL)
       self$state_size <- list(self$units, self$units)
     },
     call = function(inputs, states, training = FALSE) {

@@ -43,22 +43,7 @@ with_seed <- function(seed, expr) {
   expr
 }
 
-check_seed <- function(seed, arg = rlang::caller_arg(seed), call = rlang::caller_env()) {
-  if (is.null(seed)) return(NULL)
-  if (!is.numeric(seed) || length(seed) != 1 || is.na(seed) || seed != trunc(seed))
-    cli::cli_abort(c("{.arg {arg}} must be {.code NULL} or a whole number.", x = "Got {.obj_type_friendly {seed}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  as.integer(seed)
-}
 
-check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(), positive = FALSE) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || (positive && x <= 0)) {
-    what <- if (positive) "a positive number" else "a number"
-    cli::cli_abort(c("{.arg {arg}} must be {what}.", x = "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  }
-  as.numeric(x)
-}
 
 # Keras's fan computation: a kernel (..., fan_in, fan_out) with the leading dims as
 # the receptive field; a vector counts its length for both; a scalar counts 1.

@@ -26,13 +26,8 @@ RNN <- R6::R6Class("RNN",
                        class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
       check_state_size(cell, call = NULL)
       self$cell <- cell
-      for (nm in c("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")) {
-        v <- get(nm)
-        if (!is.logical(v) || length(v) != 1 || is.na(v))
-          cli::cli_abort(c("{.arg {nm}} must be {.code TRUE} or {.code FALSE}.", x = "Got {.obj_type_friendly {v}}."),
-                         class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-        self[[nm]] <- v
-      }
+      for (nm in c("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"))
+        self[[nm]] <- check_flag(get(nm), nm, call = NULL)
       private$.supports_masking <- TRUE
     },
 
@@ -247,12 +242,7 @@ run_callback_loop <- function(layer, sequences, states, mask, training, constant
 # "Replay" in ?layer_rnn): options(recurrent.replay_cells = FALSE) calls the cell at
 # every timestep.
 replay_cells <- function() {
-  opt <- getOption("recurrent.replay_cells", TRUE)
-  if (!is.logical(opt) || length(opt) != 1 || is.na(opt))
-    cli::cli_abort(c("Option {.code recurrent.replay_cells} must be {.code TRUE} or {.code FALSE}.",
-                     x = "It is {.obj_type_friendly {opt}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-  opt
+  check_flag(getOption("recurrent.replay_cells", TRUE), "options(recurrent.replay_cells)", call = NULL)
 }
 
 check_cell_result <- function(res) {

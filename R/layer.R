@@ -36,9 +36,7 @@ LayerBase <- R6::R6Class("Layer",
       self$name <- name %||% unique_name(to_snake_case(class(self)[1]))
       self$dtype <- if (is.null(dtype)) config_floatx() else normalize_dtype(dtype, call = NULL)
       self$autocast <- isTRUE(autocast)
-      if (!is.logical(trainable) || length(trainable) != 1 || is.na(trainable))
-        cli::cli_abort(c("{.arg trainable} must be {.code TRUE} or {.code FALSE}.", x = "Got {.obj_type_friendly {trainable}}."),
-                       class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
+      check_flag(trainable, call = NULL)
       if (is.null(private$.trainable)) private$.trainable <- trainable else if (!trainable) private$.trainable <- FALSE
       self$activity_regularizer <- get_regularizer(activity_regularizer, arg = "activity_regularizer", call = NULL)
       # legacy arguments: only meaningful on the first layer of a sequential model
@@ -135,10 +133,7 @@ LayerBase <- R6::R6Class("Layer",
   active = list(
     trainable = function(value) {
       if (missing(value)) return(!isFALSE(private$.trainable))
-      if (!is.logical(value) || length(value) != 1 || is.na(value))
-        cli::cli_abort("{.arg trainable} must be {.code TRUE} or {.code FALSE}.",
-                       class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-      private$.trainable <- value
+      private$.trainable <- check_flag(value, "trainable", call = NULL)
       for (i in seq_along(private$.variables)) {
         if (isTRUE(private$.created_trainable[i])) private$.variables[[i]]$trainable <- value
       }

@@ -1,13 +1,6 @@
 # Core layers used around recurrent layers: dense, activation, dropout, masking,
 # embedding, flatten, reshape, repeat_vector, concatenate, lambda.
 
-check_count <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(), min = 1) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x != trunc(x) || x < min)
-    cli::cli_abort(c("{.arg {arg}} must be a whole number of at least {min}.",
-                     x = if (is.numeric(x) && length(x) == 1) "Got {.val {x}}." else "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  as.integer(x)
-}
 
 check_not_lora <- function(lora_rank, call = rlang::caller_env()) {
   if (!is.null(lora_rank))
