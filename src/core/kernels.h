@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "autograd.h"
+#include "strided.h"
 #include "tensor.h"
 
 namespace recurrent {
@@ -26,8 +27,8 @@ namespace kernels {
 void exp_floats(const float* x, float* y, int64_t n);
 
 // Row-major strides of `shape` aligned to `out_ndim` dims; broadcast dims get 0.
-inline std::vector<int64_t> broadcast_strides(const Shape& shape, size_t out_ndim, const Shape& out) {
-  std::vector<int64_t> st(out_ndim, 0);
+inline Strides broadcast_strides(const Shape& shape, size_t out_ndim, const Shape& out) {
+  Strides st(out_ndim, 0);
   int64_t s = 1;
   for (size_t k = 0; k < shape.size(); ++k) {
     const size_t i = shape.size() - 1 - k;
@@ -38,8 +39,7 @@ inline std::vector<int64_t> broadcast_strides(const Shape& shape, size_t out_ndi
   return st;
 }
 
-// out[idx] = f(a[idx'], b[idx'']) over the broadcast shape; the innermost dim is a
-// plain strided loop, the outer dims advance like an odometer.
+// out[idx] = f(a[idx'], b[idx'']) over the broadcast shape.
 template <typename T, typename F>
 void broadcast_binary(const Shape& out, const T* a, const Shape& as, const T* b, const Shape& bs, T* o, F f) {
   const size_t nd = out.size();
@@ -47,24 +47,12 @@ void broadcast_binary(const Shape& out, const T* a, const Shape& as, const T* b,
     o[0] = f(a[0], b[0]);
     return;
   }
-  const std::vector<int64_t> sa = broadcast_strides(as, nd, out), sb = broadcast_strides(bs, nd, out);
+  const Strides sa = broadcast_strides(as, nd, out), sb = broadcast_strides(bs, nd, out);
   const int64_t inner = out[nd - 1], ia = sa[nd - 1], ib = sb[nd - 1];
-  const int64_t outer = inner == 0 ? 0 : numel(out) / inner;
-  std::vector<int64_t> idx(nd, 0);
-  int64_t offa = 0, offb = 0;
-  for (int64_t r = 0; r < outer; ++r) {
-    for (int64_t j = 0; j < inner; ++j) o[j] = f(a[offa + j * ia], b[offb + j * ib]);
+  for_each_row(out, sa, sb, [&](int64_t oa, int64_t ob) {
+    for (int64_t j = 0; j < inner; ++j) o[j] = f(a[oa + j * ia], b[ob + j * ib]);
     o += inner;
-    for (int d = static_cast<int>(nd) - 2; d >= 0; --d) {
-      idx[static_cast<size_t>(d)]++;
-      offa += sa[static_cast<size_t>(d)];
-      offb += sb[static_cast<size_t>(d)];
-      if (idx[static_cast<size_t>(d)] < out[static_cast<size_t>(d)]) break;
-      offa -= sa[static_cast<size_t>(d)] * out[static_cast<size_t>(d)];
-      offb -= sb[static_cast<size_t>(d)] * out[static_cast<size_t>(d)];
-      idx[static_cast<size_t>(d)] = 0;
-    }
-  }
+  });
 }
 
 }  // namespace kernels

@@ -111,16 +111,15 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   if (nb == 0 || m == 0 || n == 0) return out;
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    // batch offsets of a and b for each output batch index, through the broadcast strides
-    const size_t nd = batch.size();
-    std::vector<int64_t> sa = kernels::broadcast_strides(ba, nd, batch);
-    std::vector<int64_t> sb = kernels::broadcast_strides(bb, nd, batch);
-    std::vector<int64_t> idx(nd, 0);
-    int64_t oa = 0, ob = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-      ConstMap<T> A(a.data<T>() + oa * ar * ac, ar, ac);
-      ConstMap<T> B(b.data<T>() + ob * br * bc, br, bc);
-      MutMap<T> C(out.data<T>() + i * m * n, m, n);
+    // strides over the batch dims, in whole matrices
+    const kernels::Strides sa = kernels::broadcast_strides(ba, batch.size(), batch);
+    const kernels::Strides sb = kernels::broadcast_strides(bb, batch.size(), batch);
+    T* pc = out.data<T>();
+    kernels::for_each_offset(batch, sa, sb, [&](int64_t ma, int64_t mb) {
+      ConstMap<T> A(a.data<T>() + ma * ar * ac, ar, ac);
+      ConstMap<T> B(b.data<T>() + mb * br * bc, br, bc);
+      MutMap<T> C(pc, m, n);
+      pc += m * n;
       if (k == 0) {
         C.setZero();
       } else if (!ta && !tb) {
@@ -132,17 +131,7 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
       } else {
         C.noalias() = A.transpose() * B.transpose();
       }
-      for (int d = static_cast<int>(nd) - 1; d >= 0; --d) {
-        const size_t u = static_cast<size_t>(d);
-        idx[u]++;
-        oa += sa[u];
-        ob += sb[u];
-        if (idx[u] < batch[u]) break;
-        oa -= sa[u] * batch[u];
-        ob -= sb[u] * batch[u];
-        idx[u] = 0;
-      }
-    }
+    });
     return 0;
   });
   return out;
