@@ -26,14 +26,6 @@ inline void copy_n(const T* src, int64_t n, T* dst) {
   if (n > 0) std::memcpy(dst, src, sizeof(T) * static_cast<size_t>(n));
 }
 
-// Row-major strides.
-std::vector<int64_t> strides_of(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (int i = static_cast<int>(s.size()) - 2; i >= 0; --i)
-    st[static_cast<size_t>(i)] = st[static_cast<size_t>(i) + 1] * s[static_cast<size_t>(i) + 1];
-  return st;
-}
-
 int64_t prod_range(const Shape& s, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to; ++i) p *= s[i];
@@ -95,7 +87,7 @@ Tensor transpose_raw(const Tensor& x, const std::vector<int>& perm) {
   Tensor out(os, x.dtype());
   if (out.size() == 0) return out;
   // Merge output dims that stay adjacent and in order in the input: fewer, longer loops.
-  const std::vector<int64_t> st = strides_of(s);
+  const std::vector<int64_t> st = kernels::row_major_strides(s);
   Shape ms;                     // merged output dims
   std::vector<int64_t> mst;     // their input strides
   for (size_t i = 0; i < nd; ++i) {
@@ -130,26 +122,7 @@ Tensor transpose_raw(const Tensor& x, const std::vector<int>& perm) {
         }
       return 0;
     }
-    const int64_t inner = ms[md - 1], istride = mst[md - 1];
-    const int64_t outer = out.size() / inner;
-    std::vector<int64_t> idx(md, 0);
-    int64_t off = 0;
-    for (int64_t r = 0; r < outer; ++r) {
-      if (istride == 1) {
-        copy_n(px + off, inner, po);
-      } else {
-        for (int64_t j = 0; j < inner; ++j) po[j] = px[off + j * istride];
-      }
-      po += inner;
-      for (int d = static_cast<int>(md) - 2; d >= 0; --d) {
-        const size_t u = static_cast<size_t>(d);
-        idx[u]++;
-        off += mst[u];
-        if (idx[u] < ms[u]) break;
-        off -= mst[u] * ms[u];
-        idx[u] = 0;
-      }
-    }
+    kernels::strided_copy(ms, px, mst, po, kernels::row_major_strides(ms));
     return 0;
   });
   return out;
@@ -159,37 +132,12 @@ Tensor transpose_raw(const Tensor& x, const std::vector<int>& perm) {
 Tensor slice_raw(const Tensor& x, const std::vector<int64_t>& start, const Shape& size) {
   Tensor out(size, x.dtype());
   if (out.size() == 0) return out;
-  const size_t nd = size.size();
-  if (nd == 0) {
-    dispatch(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      out.data<T>()[0] = x.data<T>()[0];
-      return 0;
-    });
-    return out;
-  }
-  const std::vector<int64_t> st = strides_of(x.shape());
+  const kernels::Strides st = kernels::row_major_strides(x.shape());
   int64_t base = 0;
-  for (size_t i = 0; i < nd; ++i) base += start[i] * st[i];
-  const int64_t inner = size[nd - 1], outer = out.size() / inner;
+  for (size_t i = 0; i < size.size(); ++i) base += start[i] * st[i];
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
-    T* po = out.data<T>();
-    std::vector<int64_t> idx(nd, 0);
-    int64_t off = base;
-    for (int64_t r = 0; r < outer; ++r) {
-      copy_n(px + off, inner, po);
-      po += inner;
-      for (int d = static_cast<int>(nd) - 2; d >= 0; --d) {
-        const size_t u = static_cast<size_t>(d);
-        idx[u]++;
-        off += st[u];
-        if (idx[u] < size[u]) break;
-        off -= st[u] * size[u];
-        idx[u] = 0;
-      }
-    }
+    kernels::strided_copy(size, x.data<T>() + base, st, out.data<T>(), kernels::row_major_strides(size));
     return 0;
   });
   return out;
@@ -199,29 +147,12 @@ Tensor slice_raw(const Tensor& x, const std::vector<int64_t>& start, const Shape
 void slice_assign_raw(Tensor& dst, const Tensor& src, const std::vector<int64_t>& start) {
   if (src.size() == 0) return;
   const Shape& size = src.shape();
-  const size_t nd = size.size();
-  const std::vector<int64_t> st = strides_of(dst.shape());
+  const kernels::Strides st = kernels::row_major_strides(dst.shape());
   int64_t base = 0;
-  for (size_t i = 0; i < nd; ++i) base += start[i] * st[i];
-  const int64_t inner = nd == 0 ? 1 : size[nd - 1], outer = src.size() / inner;
+  for (size_t i = 0; i < size.size(); ++i) base += start[i] * st[i];
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* ps = src.data<T>();
-    T* pd = dst.data<T>();
-    std::vector<int64_t> idx(nd, 0);
-    int64_t off = base;
-    for (int64_t r = 0; r < outer; ++r) {
-      copy_n(ps, inner, pd + off);
-      ps += inner;
-      for (int d = static_cast<int>(nd) - 2; d >= 0; --d) {
-        const size_t u = static_cast<size_t>(d);
-        idx[u]++;
-        off += st[u];
-        if (idx[u] < size[u]) break;
-        off -= st[u] * size[u];
-        idx[u] = 0;
-      }
-    }
+    kernels::strided_copy(size, src.data<T>(), kernels::row_major_strides(size), dst.data<T>() + base, st);
     return 0;
   });
 }
@@ -233,7 +164,7 @@ Tensor flip_raw(const Tensor& x, const std::vector<bool>& flipped) {
   const Shape& s = x.shape();
   const size_t nd = s.size();
   if (nd == 0) return x.clone();
-  const std::vector<int64_t> st = strides_of(s);
+  const std::vector<int64_t> st = kernels::row_major_strides(s);
   // walk the output in order; the input offset moves backwards along flipped dims
   std::vector<int64_t> step(nd);
   int64_t base = 0;
@@ -241,25 +172,9 @@ Tensor flip_raw(const Tensor& x, const std::vector<bool>& flipped) {
     step[i] = flipped[i] ? -st[i] : st[i];
     if (flipped[i]) base += (s[i] - 1) * st[i];
   }
-  const int64_t inner = s[nd - 1], outer = out.size() / inner, istep = step[nd - 1];
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
-    T* po = out.data<T>();
-    std::vector<int64_t> idx(nd, 0);
-    int64_t off = base;
-    for (int64_t r = 0; r < outer; ++r) {
-      for (int64_t j = 0; j < inner; ++j) po[j] = px[off + j * istep];
-      po += inner;
-      for (int d = static_cast<int>(nd) - 2; d >= 0; --d) {
-        const size_t u = static_cast<size_t>(d);
-        idx[u]++;
-        off += step[u];
-        if (idx[u] < s[u]) break;
-        off -= step[u] * s[u];
-        idx[u] = 0;
-      }
-    }
+    kernels::strided_copy(s, x.data<T>() + base, step, out.data<T>(), st);
     return 0;
   });
   return out;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <tuple>
 #include <vector>
 
@@ -75,6 +76,20 @@ void for_each_row(const Shape& shape, const Strides& a, F&& visit) {
 template <typename F>
 void for_each_row(const Shape& shape, const Strides& a, const Strides& b, F&& visit) {
   detail::walk<2>(shape, detail::leading_dims(shape), {a.data(), b.data()}, visit);
+}
+
+// dst = src element for element over `shape`, each side through its own strides.
+template <typename T>
+void strided_copy(const Shape& shape, const T* src, const Strides& src_strides, T* dst, const Strides& dst_strides) {
+  const int64_t len = shape.empty() ? 1 : shape.back();
+  const int64_t ss = shape.empty() ? 1 : src_strides.back(), ds = shape.empty() ? 1 : dst_strides.back();
+  for_each_row(shape, src_strides, dst_strides, [&](int64_t s, int64_t d) {
+    if (ss == 1 && ds == 1) {  // rows of slices and of most transposes
+      std::memcpy(dst + d, src + s, sizeof(T) * static_cast<size_t>(len));
+    } else {
+      for (int64_t j = 0; j < len; ++j) dst[d + j * ds] = src[s + j * ss];
+    }
+  });
 }
 
 }  // namespace kernels
