@@ -24,7 +24,7 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
                            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
                            dropout, recurrent_dropout, seed) {
-      self$units <- check_count(units, "units", call = NULL)
+      self$units <- check_count(units, "units", call = NULL, min = 1)
       self$activation <- activation
       private$act <- resolve_activation(activation, "activation", call = NULL)
       self$recurrent_activation <- recurrent_activation
@@ -39,8 +39,8 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
       self$kernel_constraint <- get_constraint(kernel_constraint, "kernel_constraint", call = NULL)
       self$recurrent_constraint <- get_constraint(recurrent_constraint, "recurrent_constraint", call = NULL)
       self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
-      self$dropout <- check_rate(dropout, "dropout")
-      self$recurrent_dropout <- check_rate(recurrent_dropout, "recurrent_dropout")
+      self$dropout <- check_rate(dropout, "dropout", call = NULL)
+      self$recurrent_dropout <- check_rate(recurrent_dropout, "recurrent_dropout", call = NULL)
       if (!is.null(seed)) {
         if (!is.numeric(seed) || length(seed) != 1 || is.na(seed) || seed != trunc(seed))
           cli::cli_abort(c("{.arg seed} must be {.code NULL} or a whole number.", x = "Got {.obj_type_friendly {seed}}."),

@@ -1,42 +1,100 @@
-# Checks of scalar arguments shared by layers, cells and initializers. Each returns the
-# value in the type the caller stores, or raises a recurrent_error_argument naming the
-# argument, what it must be and what it got.
+# Argument checks shared by the whole package: layers, cells, initializers, ops,
+# optimizers, losses, metrics, callbacks and fit().
+#
+# Each check_*() takes the value, the argument's name (`arg`, by default the caller's
+# expression through rlang::caller_arg()) and the call to blame (`call`, by default
+# the caller's frame), returns the value in the type the caller stores, or signals a
+# "recurrent_error_argument" that names the argument, says what it must be and shows
+# what it got. `arg` and `call` are promises, only forced on error, so the checks cost
+# little on the success path (ops run them once per timestep of a custom cell).
 
+# Signal a recurrent error: class `class` (an argument error unless told otherwise)
+# plus "recurrent_error". The message is interpolated in the caller's frame.
+recurrent_abort <- function(message, ..., call = rlang::caller_env(), .envir = parent.frame(),
+                            class = "recurrent_error_argument") {
+  cli::cli_abort(message, ..., class = c(class, "recurrent_error"), call = call, .envir = .envir)
+}
+
+# A short description of a value for the "x Got ..." bullet: the value itself when it
+# is short (2.5, TRUE, NA, "adam", c(1, 2), NULL), otherwise its class and length.
+describe_value <- function(x) {
+  if (is.null(x)) return("NULL")
+  if (!is.object(x) && (is.numeric(x) || is.logical(x))) {
+    if (length(x) == 1L) return(format(unname(x)))
+    if (length(x) >= 2L && length(x) <= 6L) return(paste0("c(", paste(format(unname(x)), collapse = ", "), ")"))
+  }
+  if (!is.object(x) && is.character(x) && length(x) == 1L) return(encodeString(x, quote = '"'))
+  paste0("an object of class <", class(x)[1], "> and length ", length(x))
+}
+
+# The error of every check below: "`arg` must be <what>." and "x Got <value>.".
+# `what` is part of the cli template, so it may hold inline markup ({.code NULL}).
+abort_must_be <- function(x, what, arg, call) {
+  got <- describe_value(x)
+  recurrent_abort(c(paste0("{.arg {arg}} must be ", what, "."), x = "Got {got}."), call = call)
+}
+
+or_null <- function(what, null_ok) if (null_ok) paste("{.code NULL} or", what) else what
+
+# TRUE or FALSE (not NA).
 check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
-  if (!is.logical(x) || length(x) != 1 || is.na(x))
-    cli::cli_abort(c("{.arg {arg}} must be {.code TRUE} or {.code FALSE}.", x = "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  if (!is.logical(x) || length(x) != 1L || is.na(x))
+    abort_must_be(x, "{.code TRUE} or {.code FALSE}", arg, call)
   x
 }
 
-check_count <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(), min = 1) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x != trunc(x) || x < min)
-    cli::cli_abort(c("{.arg {arg}} must be a whole number of at least {min}.",
-                     x = if (is.numeric(x) && length(x) == 1) "Got {.val {x}}." else "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+# A whole number of at least `min` (-Inf: any whole number), as an integer; NULL
+# passes when `null_ok`.
+check_count <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(),
+                        min = 0, null_ok = FALSE) {
+  if (is.null(x) && null_ok) return(NULL)
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x != trunc(x) || x < min) {
+    what <- if (min == 0) "a non-negative whole number"
+            else if (min == 1) "a positive whole number"
+            else if (is.finite(min)) paste("a whole number of at least", format(min))
+            else "a whole number"
+    abort_must_be(x, or_null(what, null_ok), arg, call)
+  }
   as.integer(x)
 }
 
-check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(), positive = FALSE) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || (positive && x <= 0)) {
-    what <- if (positive) "a positive number" else "a number"
-    cli::cli_abort(c("{.arg {arg}} must be {what}.", x = "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+# A single number within [min, max] (either end open with min_open/max_open), as a
+# double; NULL passes when `null_ok`.
+check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(),
+                         min = -Inf, max = Inf, min_open = FALSE, max_open = FALSE, null_ok = FALSE) {
+  if (is.null(x) && null_ok) return(NULL)
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) ||
+      (if (min_open) x <= min else x < min) || (if (max_open) x >= max else x > max)) {
+    lo <- is.finite(min)
+    hi <- is.finite(max)
+    what <- if (lo && hi && !min_open && !max_open) {
+      paste("a single number between", format(min), "and", format(max))
+    } else if (lo && !hi && min == 0) {
+      if (min_open) "a single positive number" else "a single non-negative number"
+    } else {
+      bounds <- c(if (lo) paste(if (min_open) ">" else ">=", format(min)),
+                  if (hi) paste(if (max_open) "<" else "<=", format(max)))
+      paste(c("a single number", if (length(bounds)) paste(bounds, collapse = " and ")), collapse = " ")
+    }
+    abort_must_be(x, or_null(what, null_ok), arg, call)
   }
-  as.numeric(x)
-}
-
-check_rate <- function(x, arg = rlang::caller_arg(x), call = NULL) {
-  if (!is.numeric(x) || length(x) != 1 || is.na(x) || x < 0 || x > 1)
-    cli::cli_abort(c("{.arg {arg}} must be a number between 0 and 1.", x = "Got {.obj_type_friendly {x}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
   as.double(x)
 }
 
-check_seed <- function(seed, arg = rlang::caller_arg(seed), call = rlang::caller_env()) {
-  if (is.null(seed)) return(NULL)
-  if (!is.numeric(seed) || length(seed) != 1 || is.na(seed) || seed != trunc(seed))
-    cli::cli_abort(c("{.arg {arg}} must be {.code NULL} or a whole number.", x = "Got {.obj_type_friendly {seed}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  as.integer(seed)
+# A rate such as a dropout fraction: a number between 0 and 1.
+check_rate <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  check_number(x, arg, call, min = 0, max = 1)
+}
+
+# A random seed: NULL or any whole number, as an integer.
+check_seed <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  check_count(x, arg, call, min = -Inf, null_ok = TRUE)
+}
+
+# A single string (not NA); NULL passes when `null_ok`.
+check_string <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(), null_ok = FALSE) {
+  if (is.null(x) && null_ok) return(NULL)
+  if (!is.character(x) || length(x) != 1L || is.na(x))
+    abort_must_be(x, or_null("a single string", null_ok), arg, call)
+  x
 }

@@ -189,7 +189,7 @@ initializer_truncated_normal <- function(mean = 0, stddev = 0.05, seed = NULL) {
 #' @export
 initializer_variance_scaling <- function(scale = 1, mode = "fan_in", distribution = "truncated_normal",
                                          seed = NULL) {
-  scale <- check_number(scale, positive = TRUE)
+  scale <- check_number(scale, min = 0, min_open = TRUE)
   mode <- rlang::arg_match0(mode, c("fan_in", "fan_out", "fan_avg"))
   distribution <- rlang::arg_match0(distribution, c("truncated_normal", "untruncated_normal", "normal", "uniform"))
   if (distribution == "normal") distribution <- "truncated_normal"

@@ -22,7 +22,7 @@ Dense <- R6::R6Class("Dense",
                           activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL,
                           lora_rank = NULL, lora_alpha = NULL, ...) {
       super$initialize(activity_regularizer = activity_regularizer, ...)
-      self$units <- check_count(units, "units", call = NULL)
+      self$units <- check_count(units, "units", call = NULL, min = 1)
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
       self$use_bias <- isTRUE(use_bias)
@@ -113,7 +113,7 @@ layer_dense <- function(object, units, activation = NULL, use_bias = TRUE, kerne
   if (missing(units))
     cli::cli_abort(c("{.arg units} is missing.", i = "Write {.code layer_dense(units = 4)} or {.code x |> layer_dense(4)}."),
                    class = c("recurrent_error_argument", "recurrent_error"))
-  units <- check_count(units)
+  units <- check_count(units, min = 1)
   check_not_lora(lora_rank)
   create_layer(Dense, object, list(units = units, activation = activation, use_bias = use_bias,
     kernel_initializer = kernel_initializer, bias_initializer = bias_initializer,
@@ -298,8 +298,8 @@ Embedding <- R6::R6Class("Embedding",
                           embeddings_constraint = NULL, mask_zero = FALSE, weights = NULL, lora_rank = NULL,
                           lora_alpha = NULL, input_length = NULL, ...) {
       super$initialize(...)
-      self$input_dim <- check_count(input_dim, "input_dim", call = NULL)
-      self$output_dim <- check_count(output_dim, "output_dim", call = NULL)
+      self$input_dim <- check_count(input_dim, "input_dim", call = NULL, min = 1)
+      self$output_dim <- check_count(output_dim, "output_dim", call = NULL, min = 1)
       self$embeddings_initializer <- get_initializer(embeddings_initializer, "embeddings_initializer", call = NULL)
       self$embeddings_regularizer <- get_regularizer(embeddings_regularizer, "embeddings_regularizer", call = NULL)
       self$embeddings_constraint <- get_constraint(embeddings_constraint, "embeddings_constraint", call = NULL)
@@ -374,8 +374,8 @@ layer_embedding <- function(object, input_dim, output_dim, embeddings_initialize
   if (missing(input_dim) || missing(output_dim))
     cli::cli_abort("{.fn layer_embedding} needs {.arg input_dim} and {.arg output_dim}.",
                    class = c("recurrent_error_argument", "recurrent_error"))
-  input_dim <- check_count(input_dim)
-  output_dim <- check_count(output_dim)
+  input_dim <- check_count(input_dim, min = 1)
+  output_dim <- check_count(output_dim, min = 1)
   check_not_lora(lora_rank)
   create_layer(Embedding, object, list(input_dim = input_dim, output_dim = output_dim,
     embeddings_initializer = embeddings_initializer, embeddings_regularizer = embeddings_regularizer,
@@ -504,7 +504,7 @@ RepeatVector <- R6::R6Class("RepeatVector",
     n = NULL,
     initialize = function(n, ...) {
       super$initialize(...)
-      self$n <- check_count(n, "n", call = NULL)
+      self$n <- check_count(n, "n", call = NULL, min = 1)
       self$built <- TRUE
     },
     call = function(inputs) {
@@ -540,7 +540,7 @@ RepeatVector <- R6::R6Class("RepeatVector",
 #' @export
 layer_repeat_vector <- function(object, n, ...) {
   object <- if (missing(object)) NULL else object
-  n <- check_count(n)
+  n <- check_count(n, min = 1)
   create_layer(RepeatVector, object, list(n = n, ...))
 }
 attr(layer_repeat_vector, "r6_class") <- RepeatVector
