@@ -3,6 +3,8 @@
 
 #include <R_ext/Memory.h>
 
+#include "core/strided.h"
+
 namespace bind {
 
 namespace {
@@ -38,6 +40,19 @@ SEXP class_attr() {
     return c;
   }();
   return cls;
+}
+
+// column(off, step) for each column of an R array of `shape` (a run along its first dim),
+// in R's storage order: off is the tensor's row-major offset of the column's first
+// element, step the row-major stride along the column.
+template <typename F>
+void for_each_r_column(const Shape& shape, F&& column) {
+  namespace kernels = recurrent::core::kernels;
+  // R's column-major order is the row-major order of the reversed dims
+  const Shape reversed(shape.rbegin(), shape.rend());
+  const kernels::Strides st = kernels::row_major_strides(shape);
+  const kernels::Strides reversed_st(st.rbegin(), st.rend());
+  kernels::for_each_row(reversed, reversed_st, [&](int64_t off) { column(off, st[0]); });
 }
 
 }  // namespace
@@ -92,23 +107,11 @@ Tensor from_r_array(SEXP x, DType dtype) {
       for (R_xlen_t i = 0; i < n; ++i) p[i] = static_cast<T>(value(i));
       return 0;
     }
-    // walk R's column-major order, tracking the row-major offset of the same index
-    std::vector<int64_t> rs(nd, 1);
-    for (int k = static_cast<int>(nd) - 2; k >= 0; --k) rs[static_cast<size_t>(k)] = rs[static_cast<size_t>(k) + 1] * shape[static_cast<size_t>(k) + 1];
-    std::vector<int64_t> idx(nd, 0);
-    int64_t off = 0;
-    const int64_t inner = shape[0];
+    const int64_t len = shape[0];
     R_xlen_t i = 0;
-    while (i < n) {
-      for (int64_t j = 0; j < inner; ++j) p[off + j * rs[0]] = static_cast<T>(value(i++));
-      for (size_t k = 1; k < nd; ++k) {
-        idx[k]++;
-        off += rs[k];
-        if (idx[k] < shape[k]) break;
-        off -= rs[k] * shape[k];
-        idx[k] = 0;
-      }
-    }
+    for_each_r_column(shape, [&](int64_t off, int64_t step) {
+      for (int64_t j = 0; j < len; ++j) p[off + j * step] = static_cast<T>(value(i++));
+    });
     return 0;
   });
   return t;
@@ -133,21 +136,11 @@ SEXP to_r_array(const Tensor& t) {
       for (int64_t i = 0; i < n; ++i) put(i, static_cast<double>(p[i]));
       return 0;
     }
-    std::vector<int64_t> rs(nd, 1);
-    for (int k = static_cast<int>(nd) - 2; k >= 0; --k) rs[static_cast<size_t>(k)] = rs[static_cast<size_t>(k) + 1] * t.dim(k + 1);
-    std::vector<int64_t> idx(nd, 0);
-    int64_t off = 0, i = 0;
-    const int64_t inner = t.dim(0);
-    while (i < n) {
-      for (int64_t j = 0; j < inner; ++j) put(i++, static_cast<double>(p[off + j * rs[0]]));
-      for (size_t k = 1; k < nd; ++k) {
-        idx[k]++;
-        off += rs[k];
-        if (idx[k] < t.dim(static_cast<int>(k))) break;
-        off -= rs[k] * t.dim(static_cast<int>(k));
-        idx[k] = 0;
-      }
-    }
+    const int64_t len = t.dim(0);
+    int64_t i = 0;
+    for_each_r_column(t.shape(), [&](int64_t off, int64_t step) {
+      for (int64_t j = 0; j < len; ++j) put(i++, static_cast<double>(p[off + j * step]));
+    });
     return 0;
   });
   if (nd >= 1) {
