@@ -110,20 +110,19 @@ Dropout<T> dropout_mask(const Tensor& m, const char* name, int64_t B, int64_t D,
   return d;
 }
 
-// dst (S*B, I) = x (B, T, I) reordered time-major in processing order, times the
-// input dropout mask when one mask serves every gate.
+// Moves rows of I values between the caller's (B, T, I) layout and the time-major
+// (S*B, I) one in processing order, times the input dropout mask when one mask serves
+// every gate: the mask scales x on the way in, so it scales dx on the way out.
 template <typename T>
-void layout_inputs(Run<T>& r, const Tensor& x) {
+void reorder_input_rows(const Run<T>& r, const T* src, T* dst, bool to_time_major) {
   const int64_t B = r.B, S = r.S, I = r.I;
-  r.xs.alloc(S * B * I, r.keep, r.dtype);
-  const T* src = x.data<T>();
-  T* dst = r.xs.data();
   const bool shared = r.din.mode == Dropout<T>::Mode::Shared;
   for (int64_t s = 0; s < S; ++s) {
     const int64_t t = r.go_backwards ? S - 1 - s : s;
     for (int64_t b = 0; b < B; ++b) {
-      const T* from = src + (b * S + t) * I;
-      T* to = dst + (s * B + b) * I;
+      const int64_t time_major = (s * B + b) * I, batch_major = (b * S + t) * I;
+      const T* from = src + (to_time_major ? batch_major : time_major);
+      T* to = dst + (to_time_major ? time_major : batch_major);
       if (shared)
         detail::mul_rows(from, r.din.gate(0) + b * I, to, I);
       else
@@ -212,18 +211,7 @@ void input_backward(Run<T>& r, const T* dXW, T* dx, T* dW, T* db, T* dU) {
             detail::CArrMap<T>(tmp.data() + s * B * I, B * I) * detail::CArrMap<T>(m, B * I);
     }
   }
-  const bool shared = r.din.mode == Dropout<T>::Mode::Shared;
-  for (int64_t s = 0; s < S; ++s) {
-    const int64_t t = r.go_backwards ? S - 1 - s : s;
-    for (int64_t b = 0; b < B; ++b) {
-      const T* from = dxs + (s * B + b) * I;
-      T* to = dx + (b * S + t) * I;
-      if (shared)
-        detail::mul_rows(from, r.din.gate(0) + b * I, to, I);
-      else
-        std::copy(from, from + I, to);
-    }
-  }
+  reorder_input_rows(r, dxs, dx, /*to_time_major=*/false);
 }
 
 template <typename T>
@@ -298,7 +286,8 @@ std::vector<Tensor> run_fused(const FusedSpec& spec, const Tensor& x, const std:
     }
   }
 
-  layout_inputs(r, x);
+  r.xs.alloc(S * B * I, r.keep, r.dtype);
+  reorder_input_rows(r, x.data<T>(), r.xs.data(), /*to_time_major=*/true);
   r.G.alloc(S * B * kH, r.keep, r.dtype);
 
   r.store_pre = detail::act_needs_input(r.act) || detail::act_needs_input(r.rec);
