@@ -82,10 +82,10 @@ op_arange <- function(start, end, step = 1L, dtype = NULL, include_end = TRUE) {
     start <- if (is.integer(end)) 1L else 1
   }
   ints <- is.integer(start) && is.integer(end) && is.integer(step)
-  start <- as_number(start, "start")
-  end <- as_number(end, "end")
-  step_d <- as_number(step, "step")
-  if (step_d == 0) ops_abort("{.arg step} must not be 0.")
+  start <- check_number(start, "start")
+  end <- check_number(end, "end")
+  step_d <- check_number(step, "step")
+  if (step_d == 0) recurrent_abort("{.arg step} must not be 0.")
   if (is.null(dtype)) dtype <- if (ints) "int32" else config_floatx() else dtype <- normalize_dtype(dtype)
   span <- (end - start) / step_d
   eps <- 1e-10 * max(1, abs(span))

@@ -201,18 +201,18 @@ op_hard_sigmoid <- function(x) .Call(`_recurrent_cpp_unary`, 13L, x)
 
 #' @rdname op_tanh
 #' @export
-op_elu <- function(x, alpha = 1) .Call(`_recurrent_cpp_elu`, x, as_number(alpha, "alpha"))
+op_elu <- function(x, alpha = 1) .Call(`_recurrent_cpp_elu`, x, check_number(alpha, "alpha"))
 
 #' @rdname op_tanh
 #' @export
 op_gelu <- function(x, approximate = TRUE) {
-  .Call(`_recurrent_cpp_unary`, if (as_flag(approximate, "approximate")) 15L else 14L, x)
+  .Call(`_recurrent_cpp_unary`, if (check_flag(approximate, "approximate")) 15L else 14L, x)
 }
 
 #' @rdname op_tanh
 #' @export
 op_leaky_relu <- function(x, negative_slope = 0.2) {
-  .Call(`_recurrent_cpp_leaky_relu`, x, as_number(negative_slope, "negative_slope"))
+  .Call(`_recurrent_cpp_leaky_relu`, x, check_number(negative_slope, "negative_slope"))
 }
 
 #' Limit values to a range
@@ -248,8 +248,8 @@ op_clip <- function(x, x_min, x_max) {
 #' @export
 op_where <- function(condition, x1 = NULL, x2 = NULL) {
   if (is.null(x1) || is.null(x2))
-    ops_abort(c("{.fn op_where} needs both {.arg x1} and {.arg x2}.",
-                i = "The one-argument form (indices of non-zero entries) is not supported."))
+    recurrent_abort(c("{.fn op_where} needs both {.arg x1} and {.arg x2}.",
+                      i = "The one-argument form (indices of non-zero entries) is not supported."))
   .Call(`_recurrent_cpp_where`, condition, x1, x2)
 }
 

@@ -35,8 +35,8 @@ op_dot <- function(x1, x2) {
   n2 <- length(d2)
   k <- d1[[length(d1)]]
   if (d2[[n2 - 1L]] != k)
-    ops_abort(c("{.fn op_dot} sums over the last axis of {.arg x1} and the second-to-last of {.arg x2}; their sizes differ.",
-                x = "Got shapes ({paste(d1, collapse = ', ')}) and ({paste(d2, collapse = ', ')})."))
+    recurrent_abort(c("{.fn op_dot} sums over the last axis of {.arg x1} and the second-to-last of {.arg x2}; their sizes differ.",
+                      x = "Got shapes ({paste(d1, collapse = ', ')}) and ({paste(d2, collapse = ', ')})."))
   perm <- c(n2 - 2L, seq_len(n2)[-(n2 - 1L)] - 1L)
   b <- .Call(`_recurrent_cpp_reshape`, .Call(`_recurrent_cpp_transpose`, x2, perm), c(k, -1))
   a <- .Call(`_recurrent_cpp_reshape`, x1, c(-1, k))

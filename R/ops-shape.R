@@ -86,28 +86,28 @@ op_stack <- function(x, axis = 1L) .Call(`_recurrent_cpp_stack`, as_tensor_list(
 op_split <- function(x, indices_or_sections, axis = 1L) {
   ax <- as_axis0_1(axis)
   d <- value_dim(x)
-  if (length(d) == 0) ops_abort("{.fn op_split} cannot split a scalar.")
+  if (length(d) == 0) recurrent_abort("{.fn op_split} cannot split a scalar.")
   k <- if (ax < 0) ax + length(d) + 1L else ax + 1L
   if (k < 1L || k > length(d))
-    ops_abort(c("{.arg axis} is out of range for a tensor with {length(d)} dimension{?s}.", x = "Got {axis}."))
+    recurrent_abort(c("{.arg axis} is out of range for a tensor with {length(d)} dimension{?s}.", x = "Got {axis}."))
   n <- d[[k]]
   ios <- indices_or_sections
   if (op_is_tensor(ios)) ios <- as.array(ios)
   if (!is_whole(ios) || length(ios) == 0) {
-    got <- ops_got(indices_or_sections)
-    ops_abort(c("{.arg indices_or_sections} must be a number of sections or a vector of split points.",
-                x = "Got {got}."))
+    got <- describe_value(indices_or_sections)
+    recurrent_abort(c("{.arg indices_or_sections} must be a number of sections or a vector of split points.",
+                      x = "Got {got}."))
   }
   if (length(ios) == 1L && !is.array(ios)) {
     if (ios < 1 || n %% ios != 0)
-      ops_abort(c("{.arg indices_or_sections} must divide the size of axis {k} ({n}) into equal sections.",
-                  x = "Got {ios}."))
+      recurrent_abort(c("{.arg indices_or_sections} must divide the size of axis {k} ({n}) into equal sections.",
+                        x = "Got {ios}."))
     sizes <- rep(n %/% ios, ios)
   } else {
     points <- as.double(ios)
     if (any(points < 1) || any(points > n + 1) || is.unsorted(points))
-      ops_abort(c("{.arg indices_or_sections} must hold increasing 1-based split points between 1 and {n + 1}.",
-                  x = "Got ({paste(points, collapse = ', ')})."))
+      recurrent_abort(c("{.arg indices_or_sections} must hold increasing 1-based split points between 1 and {n + 1}.",
+                        x = "Got ({paste(points, collapse = ', ')})."))
     sizes <- diff(c(1, points, n + 1))
   }
   .Call(`_recurrent_cpp_split`, x, sizes, ax)
@@ -121,7 +121,7 @@ op_unstack <- function(x, num = NULL, axis = 1L) {
     d <- value_dim(x)
     k <- if (ax < 0) ax + length(d) + 1L else ax + 1L
     if (k >= 1L && k <= length(d) && !identical(as.integer(num), as.integer(d[[k]])))
-      ops_abort(c("{.arg num} must equal the size of axis {k}, {d[[k]]}.", x = "Got {num}."))
+      recurrent_abort(c("{.arg num} must equal the size of axis {k}, {d[[k]]}.", x = "Got {num}."))
   }
   .Call(`_recurrent_cpp_unstack`, x, ax)
 }
@@ -149,8 +149,8 @@ op_expand_dims <- function(x, axis) {
   nd <- length(value_dim(x)) + length(ax)
   pos <- sort(ifelse(ax < 0L, ax + nd, ax))
   if (any(pos < 0L | pos >= nd) || anyDuplicated(pos))
-    ops_abort(c("{.arg axis} must name distinct positions among the {nd} axes of the result.",
-                x = "Got ({paste(axis, collapse = ', ')})."))
+    recurrent_abort(c("{.arg axis} must name distinct positions among the {nd} axes of the result.",
+                      x = "Got ({paste(axis, collapse = ', ')})."))
   for (p in pos) x <- .Call(`_recurrent_cpp_expand_dims`, x, p)
   x
 }
@@ -175,8 +175,8 @@ op_squeeze <- function(x, axis = NULL) .Call(`_recurrent_cpp_squeeze`, x, as_axi
 op_slice <- function(inputs, start_indices, shape) {
   if (op_is_tensor(start_indices)) start_indices <- as.array(start_indices)
   if (!is_whole(start_indices) || any(start_indices < 1)) {
-    got <- ops_got(start_indices)
-    ops_abort(c("{.arg start_indices} must be 1-based positions (whole numbers from 1).", x = "Got {got}."))
+    got <- describe_value(start_indices)
+    recurrent_abort(c("{.arg start_indices} must be 1-based positions (whole numbers from 1).", x = "Got {got}."))
   }
   .Call(`_recurrent_cpp_slice`, inputs, start_indices - 1, as_shape_arg(shape, "shape", unknown = TRUE))
 }
@@ -232,8 +232,8 @@ op_flip <- function(x, axis = NULL) .Call(`_recurrent_cpp_flip`, x, as_axis0(axi
 op_tile <- function(x, repeats) {
   if (op_is_tensor(repeats)) repeats <- as.array(repeats)
   if (!is_whole(repeats) || any(repeats < 0)) {
-    got <- ops_got(repeats)
-    ops_abort(c("{.arg repeats} must hold non-negative whole numbers.", x = "Got {got}."))
+    got <- describe_value(repeats)
+    recurrent_abort(c("{.arg repeats} must hold non-negative whole numbers.", x = "Got {got}."))
   }
   .Call(`_recurrent_cpp_tile`, x, repeats)
 }
@@ -271,20 +271,20 @@ op_broadcast_to <- function(x, shape) .Call(`_recurrent_cpp_broadcast_to`, x, as
 #' op_one_hot(factor(c("b", "a", "c")))
 #' @export
 op_one_hot <- function(x, num_classes, axis = -1L, dtype = NULL, sparse = FALSE, zero_indexed = FALSE) {
-  if (isTRUE(sparse)) ops_abort("Sparse tensors are not supported: {.arg sparse} must be {.val {FALSE}}.")
+  if (isTRUE(sparse)) recurrent_abort("Sparse tensors are not supported: {.arg sparse} must be {.val {FALSE}}.")
   if (is.factor(x)) {
     if (missing(num_classes)) num_classes <- nlevels(x)
     x <- as.integer(x) - 1L
     zero_indexed <- TRUE
   }
-  num_classes <- as_count(num_classes, "num_classes")
+  num_classes <- check_count(num_classes, "num_classes")
   if (!is.null(dtype)) dtype <- normalize_dtype(dtype)
   out <- .Call(`_recurrent_cpp_one_hot`, x, num_classes, dtype, !isTRUE(zero_indexed))
   ax <- as_axis0_1(axis)
   nd <- length(dim(out))
   pos <- if (ax < 0L) ax + nd else ax
   if (pos < 0L || pos >= nd)
-    ops_abort(c("{.arg axis} is out of range for a result with {nd} dimension{?s}.", x = "Got {axis}."))
+    recurrent_abort(c("{.arg axis} is out of range for a result with {nd} dimension{?s}.", x = "Got {axis}."))
   if (pos == nd - 1L) return(out)
   perm <- append(seq_len(nd - 1L) - 1L, nd - 1L, after = pos)
   .Call(`_recurrent_cpp_transpose`, out, perm)

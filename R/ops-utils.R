@@ -1,19 +1,7 @@
 # Argument helpers of the op_* family: keras3's 1-based axes and indices turned into
 # the 0-based ones the C++ core takes, and shapes checked before they reach C++.
-# They stay cheap: custom cells call ops once per timestep.
-
-ops_abort <- function(message, ..., call = rlang::caller_env(), .envir = parent.frame()) {
-  cli::cli_abort(message, ..., class = c("recurrent_error_argument", "recurrent_error"),
-                 call = call, .envir = .envir)
-}
-
-# Describe a value for an error message ("a string", "2.5", "NULL", ...).
-ops_got <- function(x) {
-  if (is.numeric(x) && length(x) >= 1 && length(x) <= 6) return(paste(format(x), collapse = ", "))
-  if (is.null(x)) return("NULL")
-  if (is.character(x) && length(x) == 1) return(encodeString(x, quote = '"'))
-  paste0("an object of class <", class(x)[1], "> and length ", length(x))
-}
+# They stay cheap: custom cells call ops once per timestep. Scalar arguments are checked
+# by the check_*() functions of R/checks.R.
 
 is_whole <- function(x) is.numeric(x) && !anyNA(x) && all(x == trunc(x))
 
@@ -23,12 +11,12 @@ as_axis0 <- function(axis, arg = "axis", call = rlang::caller_env()) {
   if (is.null(axis)) return(NULL)
   if (is.list(axis)) axis <- unlist(axis)
   if (!is_whole(axis) || length(axis) == 0) {
-    got <- ops_got(axis)
-    ops_abort(c("{.arg {arg}} must be a whole number or a vector of them.", x = "Got {got}."), call = call)
+    got <- describe_value(axis)
+    recurrent_abort(c("{.arg {arg}} must be a whole number or a vector of them.", x = "Got {got}."), call = call)
   }
   if (any(axis == 0))
-    ops_abort(c("{.arg {arg}} is 1-based, so 0 is not an axis.",
-                i = "Use 1 for the first axis and -1 for the last."), call = call)
+    recurrent_abort(c("{.arg {arg}} is 1-based, so 0 is not an axis.",
+                      i = "Use 1 for the first axis and -1 for the last."), call = call)
   axis <- as.integer(axis)
   axis - (axis > 0L)
 }
@@ -36,38 +24,13 @@ as_axis0 <- function(axis, arg = "axis", call = rlang::caller_env()) {
 # A single axis (0-based result), as as_axis0() but exactly one value.
 as_axis0_1 <- function(axis, arg = "axis", call = rlang::caller_env()) {
   if (!is.numeric(axis) || length(axis) != 1L || is.na(axis) || axis != trunc(axis)) {
-    got <- ops_got(axis)
-    ops_abort(c("{.arg {arg}} must be a single whole number.", x = "Got {got}."), call = call)
+    got <- describe_value(axis)
+    recurrent_abort(c("{.arg {arg}} must be a single whole number.", x = "Got {got}."), call = call)
   }
   if (axis == 0)
-    ops_abort(c("{.arg {arg}} is 1-based, so 0 is not an axis.",
-                i = "Use 1 for the first axis and -1 for the last."), call = call)
+    recurrent_abort(c("{.arg {arg}} is 1-based, so 0 is not an axis.",
+                      i = "Use 1 for the first axis and -1 for the last."), call = call)
   if (axis > 0) as.integer(axis) - 1L else as.integer(axis)
-}
-
-as_flag <- function(x, arg, call = rlang::caller_env()) {
-  if (!is.logical(x) || length(x) != 1L || is.na(x)) {
-    got <- ops_got(x)
-    ops_abort(c("{.arg {arg}} must be {.val {TRUE}} or {.val {FALSE}}.", x = "Got {got}."), call = call)
-  }
-  x
-}
-
-as_count <- function(x, arg, call = rlang::caller_env(), min = 0) {
-  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x != trunc(x) || x < min) {
-    got <- ops_got(x)
-    what <- if (min > 0) "a positive whole number" else "a non-negative whole number"
-    ops_abort(c("{.arg {arg}} must be {what}.", x = "Got {got}."), call = call)
-  }
-  as.integer(x)
-}
-
-as_number <- function(x, arg, call = rlang::caller_env()) {
-  if (!is.numeric(x) || length(x) != 1L || is.na(x)) {
-    got <- ops_got(x)
-    ops_abort(c("{.arg {arg}} must be a single number.", x = "Got {got}."), call = call)
-  }
-  as.double(x)
 }
 
 # A shape argument as a numeric vector: R vectors, shape() objects and lists; a tensor
@@ -80,9 +43,9 @@ as_shape_arg <- function(shape, arg = "shape", unknown = FALSE, call = rlang::ca
   }
   if (is.null(shape)) shape <- numeric()
   if (!is.numeric(shape) && !(is.logical(shape) && all(is.na(shape)))) {
-    got <- ops_got(shape)
-    ops_abort(c("{.arg {arg}} must be a vector of whole numbers or a {.fn shape}.", x = "Got {got}."),
-              call = call)
+    got <- describe_value(shape)
+    recurrent_abort(c("{.arg {arg}} must be a vector of whole numbers or a {.fn shape}.", x = "Got {got}."),
+                    call = call)
   }
   shape <- as.double(shape)
   if (unknown) shape[is.na(shape)] <- -1
@@ -91,7 +54,7 @@ as_shape_arg <- function(shape, arg = "shape", unknown = FALSE, call = rlang::ca
     got <- paste(format(shape), collapse = ", ")
     need <- if (unknown) "whole numbers (-1, NA or NULL for one unknown dimension)" else
       "known, non-negative whole numbers"
-    ops_abort(c("{.arg {arg}} must hold {need}.", x = "Got ({got})."), call = call)
+    recurrent_abort(c("{.arg {arg}} must hold {need}.", x = "Got ({got})."), call = call)
   }
   shape
 }
@@ -122,8 +85,8 @@ as_tensor_arg <- function(x) {
 # Tensors in a list (op_stack, op_concatenate): a bare tensor is a user mistake.
 as_tensor_list <- function(xs, arg, call = rlang::caller_env()) {
   if (!is.list(xs) || inherits(xs, "recurrent_variable") || length(xs) == 0) {
-    got <- if (op_is_tensor(xs)) "a single tensor" else ops_got(xs)
-    ops_abort(c("{.arg {arg}} must be a non-empty list of tensors.", x = "Got {got}."), call = call)
+    got <- if (op_is_tensor(xs)) "a single tensor" else describe_value(xs)
+    recurrent_abort(c("{.arg {arg}} must be a non-empty list of tensors.", x = "Got {got}."), call = call)
   }
   xs
 }

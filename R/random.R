@@ -4,10 +4,7 @@
 # n draws from `draw`, made under `seed`, as a tensor of `shape` (row-major fill).
 random_tensor <- function(shape, dtype, seed, draw, call = rlang::caller_env()) {
   shape <- as_shape_arg(shape, call = call)
-  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1L || is.na(seed) || seed != trunc(seed))) {
-    got <- ops_got(seed)
-    ops_abort(c("{.arg seed} must be {.code NULL} or a whole number.", x = "Got {got}."), call = call)
-  }
+  check_seed(seed, "seed", call)  # only checked: the seed is used as given
   dtype <- if (is.null(dtype)) config_floatx() else normalize_dtype(dtype, call = call)
   n <- prod(shape)
   vals <- ops_with_seed(seed, draw(n))
@@ -43,26 +40,26 @@ random_tensor <- function(shape, dtype, seed, draw, call = rlang::caller_env()) 
 #' random_integer(c(3, 4), 0, 9)
 #' @export
 random_normal <- function(shape, mean = 0, stddev = 1, dtype = NULL, seed = NULL) {
-  mean <- as_number(mean, "mean")
-  stddev <- as_number(stddev, "stddev")
+  mean <- check_number(mean, "mean")
+  stddev <- check_number(stddev, "stddev")
   random_tensor(shape, dtype, seed, function(n) stats::rnorm(n, mean, stddev))
 }
 
 #' @rdname random_normal
 #' @export
 random_uniform <- function(shape, minval = 0, maxval = 1, dtype = NULL, seed = NULL) {
-  minval <- as_number(minval, "minval")
-  maxval <- as_number(maxval, "maxval")
+  minval <- check_number(minval, "minval")
+  maxval <- check_number(maxval, "maxval")
   if (maxval < minval)
-    ops_abort(c("{.arg maxval} must not be below {.arg minval}.", x = "Got {minval} and {maxval}."))
+    recurrent_abort(c("{.arg maxval} must not be below {.arg minval}.", x = "Got {minval} and {maxval}."))
   random_tensor(shape, dtype, seed, function(n) stats::runif(n, minval, maxval))
 }
 
 #' @rdname random_normal
 #' @export
 random_truncated_normal <- function(shape, mean = 0, stddev = 1, dtype = NULL, seed = NULL) {
-  mean <- as_number(mean, "mean")
-  stddev <- as_number(stddev, "stddev")
+  mean <- check_number(mean, "mean")
+  stddev <- check_number(stddev, "stddev")
   random_tensor(shape, dtype, seed, function(n) {
     # redraw what falls outside two standard deviations until nothing does
     z <- stats::rnorm(n)
@@ -78,11 +75,11 @@ random_truncated_normal <- function(shape, mean = 0, stddev = 1, dtype = NULL, s
 #' @rdname random_normal
 #' @export
 random_integer <- function(shape, minval, maxval, dtype = "int32", seed = NULL) {
-  minval <- as_number(minval, "minval")
-  maxval <- ceiling(as_number(maxval, "maxval"))
+  minval <- check_number(minval, "minval")
+  maxval <- ceiling(check_number(maxval, "maxval"))
   if (minval != trunc(minval))
-    ops_abort(c("{.arg minval} must be a whole number.", x = "Got {minval}."))
+    recurrent_abort(c("{.arg minval} must be a whole number.", x = "Got {minval}."))
   if (maxval <= minval)
-    ops_abort(c("{.arg maxval} must be above {.arg minval}.", x = "Got {minval} and {maxval}."))
+    recurrent_abort(c("{.arg maxval} must be above {.arg minval}.", x = "Got {minval} and {maxval}."))
   random_tensor(shape, dtype, seed, function(n) minval + sample.int(maxval - minval, n, replace = TRUE) - 1)
 }

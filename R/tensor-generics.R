@@ -55,7 +55,7 @@ Ops.recurrent_tensor <- function(e1, e2) {
       "-" = .Call(`_recurrent_cpp_unary`, 0L, e1),
       "+" = e1,
       "!" = .Call(`_recurrent_cpp_logical_not`, e1),
-      ops_abort("Unary {.code {(.Generic)}} is not defined for tensors.")
+      recurrent_abort("Unary {.code {(.Generic)}} is not defined for tensors.")
     ))
   }
   switch(.Generic,
@@ -74,7 +74,7 @@ Ops.recurrent_tensor <- function(e1, e2) {
     "<=" = .Call(`_recurrent_cpp_compare`, 5L, e1, e2),
     "&" = .Call(`_recurrent_cpp_compare`, 6L, e1, e2),
     "|" = .Call(`_recurrent_cpp_compare`, 7L, e1, e2),
-    ops_abort("{.code {(.Generic)}} is not defined for tensors.")
+    recurrent_abort("{.code {(.Generic)}} is not defined for tensors.")
   )
 }
 
@@ -136,7 +136,7 @@ Math.recurrent_tensor <- function(x, ...) {
       }
     },
     cumsum = .Call(`_recurrent_cpp_cumsum`, x, NULL),
-    ops_abort("{.fn {(.Generic)}} is not supported for tensors.")
+    recurrent_abort("{.fn {(.Generic)}} is not supported for tensors.")
   )
 }
 
@@ -158,7 +158,7 @@ Summary.recurrent_tensor <- function(..., na.rm = FALSE) {
     x <- xs[[1]]
   } else {
     if (!is.null(axis) || keepdims)
-      ops_abort("{.arg axis} and {.arg keepdims} work only when {.fn {(.Generic)}} gets a single tensor.")
+      recurrent_abort("{.arg axis} and {.arg keepdims} work only when {.fn {(.Generic)}} gets a single tensor.")
     x <- .Call(`_recurrent_cpp_concatenate`, lapply(xs, function(v) .Call(`_recurrent_cpp_reshape`, v, -1)), 0L)
   }
   axis <- as_axis0(axis)
@@ -170,7 +170,7 @@ Summary.recurrent_tensor <- function(..., na.rm = FALSE) {
     range = .Call(`_recurrent_cpp_stack`, list(.Call(`_recurrent_cpp_reduce`, 3L, x, axis, keepdims), .Call(`_recurrent_cpp_reduce`, 2L, x, axis, keepdims)), 0L),
     any = .Call(`_recurrent_cpp_compare`, 2L, .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 1L, x, 0L), axis, keepdims), 0L),
     all = .Call(`_recurrent_cpp_compare`, 0L, .Call(`_recurrent_cpp_reduce`, 0L, .Call(`_recurrent_cpp_compare`, 0L, x, 0L), axis, keepdims), 0L),
-    ops_abort("{.fn {(.Generic)}} is not supported for tensors.")
+    recurrent_abort("{.fn {(.Generic)}} is not supported for tensors.")
   )
 }
 
