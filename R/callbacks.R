@@ -89,7 +89,7 @@ Callback <- function(classname, on_epoch_begin = NULL, on_epoch_end = NULL, on_t
                      on_test_batch_end = NULL, on_predict_begin = NULL, on_predict_end = NULL,
                      on_predict_batch_begin = NULL, on_predict_batch_end = NULL, ...,
                      public = list(), private = list(), inherit = NULL, parent_env = parent.frame()) {
-  classname <- tr_string(classname)
+  classname <- check_string(classname)
   members <- list(on_epoch_begin = on_epoch_begin, on_epoch_end = on_epoch_end,
                   on_train_begin = on_train_begin, on_train_end = on_train_end,
                   on_train_batch_begin = on_train_batch_begin, on_train_batch_end = on_train_batch_end,
@@ -126,8 +126,8 @@ monitor_op <- function(self) {
     dir <- model_metric_direction(self$model, base)
     if (!is.null(dir)) better <- if (dir == "up") "greater" else "less"
     if (is.null(better))
-      tr_abort(c("Cannot tell whether {.val {self$monitor}} should be minimized or maximized.",
-                 i = "Pass {.code mode = \"min\"} or {.code mode = \"max\"}."), call = NULL)
+      recurrent_abort(c("Cannot tell whether {.val {self$monitor}} should be minimized or maximized.",
+                        i = "Pass {.code mode = \"min\"} or {.code mode = \"max\"}."), call = NULL)
   }
   self$monitor_better <- better
   better
@@ -238,9 +238,9 @@ callback_early_stopping <- function(monitor = "val_loss", min_delta = 0L, patien
                                     mode = "auto", baseline = NULL, restore_best_weights = FALSE,
                                     start_from_epoch = 0L) {
   new_builtin_callback(EarlyStopping, "early_stopping.EarlyStopping",
-                       tr_string(monitor), tr_number(min_delta), tr_count(patience), tr_count(verbose),
-                       check_mode(mode), tr_number(baseline, null_ok = TRUE), tr_flag(restore_best_weights),
-                       tr_count(start_from_epoch))
+                       check_string(monitor), check_number(min_delta), check_count(patience), check_count(verbose),
+                       check_mode(mode), check_number(baseline, null_ok = TRUE), check_flag(restore_best_weights),
+                       check_count(start_from_epoch))
 }
 
 ModelCheckpoint <- R6::R6Class("ModelCheckpoint", inherit = CallbackBase, lock_objects = FALSE,
@@ -277,8 +277,8 @@ ModelCheckpoint <- R6::R6Class("ModelCheckpoint", inherit = CallbackBase, lock_o
       dir <- dirname(path)
       if (nzchar(dir) && !dir.exists(dir)) dir.create(dir, recursive = TRUE)
       if (dir.exists(path))
-        tr_abort("Please specify a non-directory filepath for {.fn callback_model_checkpoint}; {.path {path}} is a directory.",
-                 call = NULL)
+        recurrent_abort("Please specify a non-directory filepath for {.fn callback_model_checkpoint}; {.path {path}} is a directory.",
+                        call = NULL)
       if (self$save_weights_only) save_model_weights(self$model, path, overwrite = TRUE)
       else checkpoint_save_model(self$model, path)
       invisible()
@@ -311,9 +311,9 @@ ModelCheckpoint <- R6::R6Class("ModelCheckpoint", inherit = CallbackBase, lock_o
 checkpoint_save_model <- function(model, path) {
   saver <- get0("save_model", envir = asNamespace("recurrent"), mode = "function", inherits = FALSE)
   if (is.null(saver))
-    tr_abort(c("Saving whole models is not available yet.",
-               i = "Use {.code save_weights_only = TRUE} with a path ending in {.file .weights.h5}."),
-             class = "recurrent_error_not_implemented", call = NULL)
+    recurrent_abort(c("Saving whole models is not available yet.",
+                      i = "Use {.code save_weights_only = TRUE} with a path ending in {.file .weights.h5}."),
+                    class = "recurrent_error_not_implemented", call = NULL)
   saver(model, path, overwrite = TRUE)
 }
 
@@ -330,8 +330,8 @@ format_checkpoint_path <- function(template, epoch, batch, logs) {
     key <- sub(":.*$", "", inner)
     spec <- if (grepl(":", inner, fixed = TRUE)) sub("^[^:]*:", "", inner) else ""
     if (!key %in% names(values))
-      tr_abort(c("Failed to format the checkpoint path {.val {template}}.",
-                 x = "{.val {key}} is not among the logged values: {.val {names(values)}}."), call = NULL)
+      recurrent_abort(c("Failed to format the checkpoint path {.val {template}}.",
+                        x = "{.val {key}} is not among the logged values: {.val {names(values)}}."), call = NULL)
     v <- values[[key]]
     txt <- if (!nzchar(spec)) {
       if (is.numeric(v) && v == round(v) && key %in% c("epoch", "batch")) as.character(as.integer(v)) else format(v)
@@ -378,18 +378,18 @@ format_checkpoint_path <- function(template, epoch, batch, logs) {
 callback_model_checkpoint <- function(filepath, monitor = "val_loss", verbose = 0L, save_best_only = FALSE,
                                       save_weights_only = FALSE, mode = "auto", save_freq = "epoch",
                                       initial_value_threshold = NULL) {
-  filepath <- tr_string(filepath)
-  save_weights_only <- tr_flag(save_weights_only)
+  filepath <- check_string(filepath)
+  save_weights_only <- check_flag(save_weights_only)
   if (save_weights_only && !grepl("\\.weights\\.(h5|rds)$", filepath))
-    tr_abort(c("With {.code save_weights_only = TRUE}, {.arg filepath} must end in {.file .weights.h5}.",
-               x = "Got {.val {filepath}}."))
+    recurrent_abort(c("With {.code save_weights_only = TRUE}, {.arg filepath} must end in {.file .weights.h5}.",
+                      x = "Got {.val {filepath}}."))
   if (!save_weights_only && !grepl("\\.(keras|h5)$", filepath))
-    tr_abort(c("{.arg filepath} must end in {.file .keras}.", x = "Got {.val {filepath}}.",
-               i = "To save only the weights use {.code save_weights_only = TRUE} and a {.file .weights.h5} path."))
-  if (!identical(save_freq, "epoch")) save_freq <- tr_count(save_freq, min = 1)
-  new_builtin_callback(ModelCheckpoint, "model_checkpoint.ModelCheckpoint", filepath, tr_string(monitor),
-                       tr_count(verbose), tr_flag(save_best_only), save_weights_only, check_mode(mode), save_freq,
-                       tr_number(initial_value_threshold, null_ok = TRUE))
+    recurrent_abort(c("{.arg filepath} must end in {.file .keras}.", x = "Got {.val {filepath}}.",
+                      i = "To save only the weights use {.code save_weights_only = TRUE} and a {.file .weights.h5} path."))
+  if (!identical(save_freq, "epoch")) save_freq <- check_count(save_freq, min = 1)
+  new_builtin_callback(ModelCheckpoint, "model_checkpoint.ModelCheckpoint", filepath, check_string(monitor),
+                       check_count(verbose), check_flag(save_best_only), save_weights_only, check_mode(mode), save_freq,
+                       check_number(initial_value_threshold, null_ok = TRUE))
 }
 
 ReduceLROnPlateau <- R6::R6Class("ReduceLROnPlateau", inherit = CallbackBase, lock_objects = FALSE,
@@ -468,13 +468,13 @@ float32_round <- function(x) {
 #' @export
 callback_reduce_lr_on_plateau <- function(monitor = "val_loss", factor = 0.1, patience = 10L, verbose = 0L,
                                           mode = "auto", min_delta = 1e-04, cooldown = 0L, min_lr = 0, ...) {
-  tr_check_dots_empty(list(...))
-  factor <- tr_number(factor)
+  check_dots_empty(list(...))
+  factor <- check_number(factor)
   if (factor >= 1)
-    tr_abort(c("{.arg factor} must be less than 1: the learning rate is multiplied by it.", x = "Got {factor}."))
-  new_builtin_callback(ReduceLROnPlateau, "reduce_lr_on_plateau.ReduceLROnPlateau", tr_string(monitor), factor,
-                       tr_count(patience), tr_count(verbose), check_mode(mode), tr_number(min_delta),
-                       tr_count(cooldown), tr_number(min_lr, min = 0))
+    recurrent_abort(c("{.arg factor} must be less than 1: the learning rate is multiplied by it.", x = "Got {factor}."))
+  new_builtin_callback(ReduceLROnPlateau, "reduce_lr_on_plateau.ReduceLROnPlateau", check_string(monitor), factor,
+                       check_count(patience), check_count(verbose), check_mode(mode), check_number(min_delta),
+                       check_count(cooldown), check_number(min_lr, min = 0))
 }
 
 LambdaCallback <- R6::R6Class("LambdaCallback", inherit = CallbackBase, lock_objects = FALSE)
@@ -507,10 +507,10 @@ callback_lambda <- function(on_epoch_begin = NULL, on_epoch_end = NULL, on_train
   fns <- Filter(Negate(is.null), fns)
   bad <- setdiff(names(fns), callback_methods)
   if (length(bad) || is.null(names(fns)) && length(fns))
-    tr_abort(c("Unknown callback hook{?s}: {.arg {bad}}.", i = "Hooks are {.val {callback_methods}}."))
+    recurrent_abort(c("Unknown callback hook{?s}: {.arg {bad}}.", i = "Hooks are {.val {callback_methods}}."))
   for (nm in names(fns)) {
     if (!is.function(fns[[nm]]))
-      tr_abort(c("{.arg {nm}} must be a function.", x = "Got {tr_got(fns[[nm]])}."))
+      recurrent_abort(c("{.arg {nm}} must be a function.", x = "Got {describe_value(fns[[nm]])}."))
   }
   cb <- new_builtin_callback(LambdaCallback, "lambda_callback.LambdaCallback")
   for (nm in names(fns)) cb[[nm]] <- lambda_hook(fns[[nm]], takes_index = grepl("^on_epoch_|_batch_", nm))
@@ -607,8 +607,8 @@ format_csv_number <- function(v) {
 #' read.csv(path)
 #' @export
 callback_csv_logger <- function(filename, separator = ",", append = FALSE) {
-  new_builtin_callback(CSVLogger, "csv_logger.CSVLogger", tr_string(filename), tr_string(separator),
-                       tr_flag(append))
+  new_builtin_callback(CSVLogger, "csv_logger.CSVLogger", check_string(filename), check_string(separator),
+                       check_flag(append))
 }
 
 TerminateOnNaN <- R6::R6Class("TerminateOnNaN", inherit = CallbackBase, lock_objects = FALSE,
@@ -619,8 +619,8 @@ TerminateOnNaN <- R6::R6Class("TerminateOnNaN", inherit = CallbackBase, lock_obj
       loss <- logs$loss
       if (!is.null(loss) && (is.nan(loss) || is.infinite(loss) || is.na(loss))) {
         if (self$raise_error)
-          tr_abort("NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately.",
-                   class = "recurrent_error_nan", call = NULL)
+          recurrent_abort("NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately.",
+                          class = "recurrent_error_nan", call = NULL)
         cat(sprintf("Batch %d: Invalid loss, terminating training\n", batch))
         self$model$stop_training <- TRUE
       }
@@ -638,7 +638,7 @@ TerminateOnNaN <- R6::R6Class("TerminateOnNaN", inherit = CallbackBase, lock_obj
 #' callback_terminate_on_nan()
 #' @export
 callback_terminate_on_nan <- function(raise_error = FALSE) {
-  new_builtin_callback(TerminateOnNaN, "terminate_on_nan.TerminateOnNaN", tr_flag(raise_error))
+  new_builtin_callback(TerminateOnNaN, "terminate_on_nan.TerminateOnNaN", check_flag(raise_error))
 }
 
 LearningRateScheduler <- R6::R6Class("LearningRateScheduler", inherit = CallbackBase, lock_objects = FALSE,
@@ -655,8 +655,8 @@ LearningRateScheduler <- R6::R6Class("LearningRateScheduler", inherit = Callback
       new <- if (length(formals(fn)) >= 2 || "..." %in% names(formals(fn))) fn(epoch - 1L, lr) else fn(epoch - 1L)
       if (op_is_tensor(new)) new <- as.numeric(as.array(new))
       if (!is.numeric(new) || length(new) != 1 || is.na(new))
-        tr_abort(c("The {.arg schedule} function must return a single number.", x = "Got {tr_got(new)}."),
-                 call = NULL)
+        recurrent_abort(c("The {.arg schedule} function must return a single number.", x = "Got {describe_value(new)}."),
+                        call = NULL)
       opt$learning_rate <- as.double(new)
       if (self$verbose > 0)
         cat(sprintf("\nEpoch %d: LearningRateScheduler setting learning rate to %s.\n", epoch, format(new)))
@@ -682,9 +682,9 @@ LearningRateScheduler <- R6::R6Class("LearningRateScheduler", inherit = Callback
 #' @export
 callback_learning_rate_scheduler <- function(schedule, verbose = 0L) {
   if (!is.function(schedule))
-    tr_abort(c("{.arg schedule} must be a function of {.code (epoch, lr)}.", x = "Got {tr_got(schedule)}."))
+    recurrent_abort(c("{.arg schedule} must be a function of {.code (epoch, lr)}.", x = "Got {describe_value(schedule)}."))
   new_builtin_callback(LearningRateScheduler, "learning_rate_scheduler.LearningRateScheduler", schedule,
-                       tr_count(verbose))
+                       check_count(verbose))
 }
 
 # Direction ("up"/"down") of a compiled metric of `model` called `name`, if known.

@@ -98,3 +98,18 @@ check_string <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
     abort_must_be(x, or_null("a single string", null_ok), arg, call)
   x
 }
+
+# `dots` (a list(...)) must be empty where keras3 forwards extra arguments to Python:
+# we have no place to send them, so a typo must not pass silently.
+check_dots_empty <- function(dots, call = rlang::caller_env()) {
+  if (length(dots)) {
+    nms <- names(dots)
+    if (is.null(nms)) nms <- rep("", length(dots))
+    shown <- ifelse(nzchar(nms), nms, "<unnamed>")
+    recurrent_abort(c("Unknown argument{?s}: {.arg {shown}}.",
+                      i = "Check the spelling; recurrent does not pass extra arguments on."), call = call)
+  }
+}
+
+# NULL-default operator (base R has it only from 4.4.0).
+`%||%` <- function(x, y) if (is.null(x)) y else x

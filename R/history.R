@@ -94,7 +94,7 @@ plot.keras_training_history <- function(x, y, metrics = NULL, method = c("auto",
 
   if (method == "ggplot2") {
     if (!requireNamespace("ggplot2", quietly = TRUE))
-      tr_abort("{.code method = \"ggplot2\"} needs the {.pkg ggplot2} package.")
+      recurrent_abort("{.code method = \"ggplot2\"} needs the {.pkg ggplot2} package.")
     int_breaks <- function(v) {
       p <- pretty(v)
       p[p %% 1 == 0]

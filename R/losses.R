@@ -36,8 +36,8 @@ check_reduction <- function(reduction, call = rlang::caller_env()) {
   ok <- c("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
   if (is.null(reduction)) return("none")
   if (!is.character(reduction) || length(reduction) != 1 || !reduction %in% ok) {
-    got <- tr_got(reduction)
-    tr_abort(c("{.arg reduction} must be one of {.val {ok}} or {.code NULL}.", x = "Got {got}."), call = call)
+    got <- describe_value(reduction)
+    recurrent_abort(c("{.arg reduction} must be one of {.val {ok}} or {.code NULL}.", x = "Got {got}."), call = call)
   }
   reduction
 }
@@ -151,9 +151,9 @@ fn_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, lab
   p <- loss_prepare(y_true, y_pred); y_true <- p[[1]]; y_pred <- p[[2]]
   p <- squeeze_or_expand(y_true, y_pred); y_true <- p[[1]]; y_pred <- p[[2]]
   if (!identical(dim(y_true), dim(y_pred)))
-    tr_abort(c("{.arg y_true} and {.arg y_pred} must have the same shape for categorical crossentropy.",
-               x = "Got shapes ({toString(dim(y_true))}) and ({toString(dim(y_pred))}).",
-               i = "For integer class labels use {.fn loss_sparse_categorical_crossentropy}."), call = NULL)
+    recurrent_abort(c("{.arg y_true} and {.arg y_pred} must have the same shape for categorical crossentropy.",
+                      x = "Got shapes ({toString(dim(y_true))}) and ({toString(dim(y_pred))}).",
+                      i = "For integer class labels use {.fn loss_sparse_categorical_crossentropy}."), call = NULL)
   if (label_smoothing) {
     k <- dim(y_pred)[if (axis < 0) length(dim(y_pred)) + axis + 1 else axis]
     y_true <- op_add(op_multiply(y_true, 1 - label_smoothing), label_smoothing / k)
@@ -179,10 +179,10 @@ fn_sparse_categorical_crossentropy <- function(y_true, y_pred, from_logits = FAL
   if (length(dt) == length(dp) && dt[length(dt)] == 1) y_true <- op_squeeze(y_true, -1)
   dt <- dim(y_true)
   if (!identical(as.integer(dt), as.integer(dp[-length(dp)])))
-    tr_abort(c("{.arg y_true} must have the shape of {.arg y_pred} without its last (class) axis.",
-               x = "Got shapes ({toString(dt)}) and ({toString(dp)}).",
-               i = "Sparse targets are 0-based class ids; use {.fn loss_categorical_crossentropy} for one-hot targets."),
-             call = NULL)
+    recurrent_abort(c("{.arg y_true} must have the shape of {.arg y_pred} without its last (class) axis.",
+                      x = "Got shapes ({toString(dt)}) and ({toString(dp)}).",
+                      i = "Sparse targets are 0-based class ids; use {.fn loss_categorical_crossentropy} for one-hot targets."),
+                    call = NULL)
   labels <- op_cast(y_true, "int32")
   valid <- NULL
   if (!is.null(ignore_class)) {
@@ -217,7 +217,7 @@ fn_poisson <- function(y_true, y_pred) {
 
 new_loss <- function(fn, fn_args, name, reduction, dtype = NULL, keras_class = "LossFunctionWrapper",
                      call = rlang::caller_env()) {
-  spec <- list(fn = fn, fn_args = fn_args, name = tr_string(name, "name", call = call),
+  spec <- list(fn = fn, fn_args = fn_args, name = check_string(name, "name", call = call),
                reduction = check_reduction(reduction, call = call), dtype = dtype)
   obj <- function(y_true, y_pred, sample_weight = NULL) {
     values <- do.call(spec$fn, c(list(y_true, y_pred), spec$fn_args))
@@ -261,7 +261,7 @@ loss_dispatch <- function(fn, y_true, y_pred, fn_args, name, reduction, dtype, k
   if (missing(y_true) && missing(y_pred))
     return(new_loss(fn, fn_args, name, reduction, dtype, keras_class, call = call))
   if (missing(y_true) || missing(y_pred))
-    tr_abort("Supply both {.arg y_true} and {.arg y_pred}, or neither (to get a loss object).", call = call)
+    recurrent_abort("Supply both {.arg y_true} and {.arg y_pred}, or neither (to get a loss object).", call = call)
   do.call(fn, c(list(y_true, y_pred), fn_args))
 }
 
@@ -327,7 +327,7 @@ NULL
 #' @export
 loss_mean_squared_error <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size",
                                     name = "mean_squared_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_mean_squared_error, y_true, y_pred, list(), name, reduction, dtype,
                 "MeanSquaredError", rlang::current_env())
 }
@@ -336,7 +336,7 @@ loss_mean_squared_error <- function(y_true, y_pred, ..., reduction = "sum_over_b
 #' @export
 loss_mean_absolute_error <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size",
                                      name = "mean_absolute_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_mean_absolute_error, y_true, y_pred, list(), name, reduction, dtype,
                 "MeanAbsoluteError", rlang::current_env())
 }
@@ -345,7 +345,7 @@ loss_mean_absolute_error <- function(y_true, y_pred, ..., reduction = "sum_over_
 #' @export
 loss_mean_absolute_percentage_error <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size",
                                                 name = "mean_absolute_percentage_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_mean_absolute_percentage_error, y_true, y_pred, list(), name, reduction, dtype,
                 "MeanAbsolutePercentageError", rlang::current_env())
 }
@@ -354,7 +354,7 @@ loss_mean_absolute_percentage_error <- function(y_true, y_pred, ..., reduction =
 #' @export
 loss_mean_squared_logarithmic_error <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size",
                                                 name = "mean_squared_logarithmic_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_mean_squared_logarithmic_error, y_true, y_pred, list(), name, reduction, dtype,
                 "MeanSquaredLogarithmicError", rlang::current_env())
 }
@@ -363,8 +363,8 @@ loss_mean_squared_logarithmic_error <- function(y_true, y_pred, ..., reduction =
 #' @export
 loss_huber <- function(y_true, y_pred, delta = 1, ..., reduction = "sum_over_batch_size",
                        name = "huber_loss", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  delta <- tr_number(delta, min = 0, min_open = TRUE)
+  check_dots_empty(list(...))
+  delta <- check_number(delta, min = 0, min_open = TRUE)
   loss_dispatch(fn_huber, y_true, y_pred, list(delta = delta), name, reduction, dtype, "Huber",
                 rlang::current_env())
 }
@@ -373,7 +373,7 @@ loss_huber <- function(y_true, y_pred, delta = 1, ..., reduction = "sum_over_bat
 #' @export
 loss_log_cosh <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size", name = "log_cosh",
                           dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_log_cosh, y_true, y_pred, list(), name, reduction, dtype, "LogCosh", rlang::current_env())
 }
 
@@ -382,8 +382,8 @@ loss_log_cosh <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size"
 loss_binary_crossentropy <- function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0, axis = -1L, ...,
                                      reduction = "sum_over_batch_size", name = "binary_crossentropy",
                                      dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), label_smoothing = tr_number(label_smoothing, min = 0, max = 1),
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), label_smoothing = check_number(label_smoothing, min = 0, max = 1),
                axis = loss_axis(axis))
   loss_dispatch(fn_binary_crossentropy, y_true, y_pred, args, name, reduction, dtype, "BinaryCrossentropy",
                 rlang::current_env())
@@ -394,8 +394,8 @@ loss_binary_crossentropy <- function(y_true, y_pred, from_logits = FALSE, label_
 loss_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0, axis = -1L,
                                           ..., reduction = "sum_over_batch_size",
                                           name = "categorical_crossentropy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), label_smoothing = tr_number(label_smoothing, min = 0, max = 1),
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), label_smoothing = check_number(label_smoothing, min = 0, max = 1),
                axis = loss_axis(axis))
   loss_dispatch(fn_categorical_crossentropy, y_true, y_pred, args, name, reduction, dtype,
                 "CategoricalCrossentropy", rlang::current_env())
@@ -406,8 +406,8 @@ loss_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, l
 loss_sparse_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, ignore_class = NULL,
                                                  axis = -1L, ..., reduction = "sum_over_batch_size",
                                                  name = "sparse_categorical_crossentropy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), ignore_class = tr_count(ignore_class, null_ok = TRUE),
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), ignore_class = check_count(ignore_class, null_ok = TRUE),
                axis = loss_axis(axis))
   loss_dispatch(fn_sparse_categorical_crossentropy, y_true, y_pred, args, name, reduction, dtype,
                 "SparseCategoricalCrossentropy", rlang::current_env())
@@ -417,7 +417,7 @@ loss_sparse_categorical_crossentropy <- function(y_true, y_pred, from_logits = F
 #' @export
 loss_kl_divergence <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size", name = "kl_divergence",
                                dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_kl_divergence, y_true, y_pred, list(), name, reduction, dtype, "KLDivergence",
                 rlang::current_env())
 }
@@ -425,14 +425,14 @@ loss_kl_divergence <- function(y_true, y_pred, ..., reduction = "sum_over_batch_
 #' @rdname losses
 #' @export
 loss_poisson <- function(y_true, y_pred, ..., reduction = "sum_over_batch_size", name = "poisson", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   loss_dispatch(fn_poisson, y_true, y_pred, list(), name, reduction, dtype, "Poisson", rlang::current_env())
 }
 
 loss_axis <- function(axis, call = rlang::caller_env()) {
   if (!is.numeric(axis) || length(axis) != 1 || is.na(axis) || axis != trunc(axis) || axis == 0)
-    tr_abort(c("{.arg axis} must be a single non-zero whole number (1-based, or negative from the end).",
-               x = "Got {tr_got(axis)}."), call = call)
+    recurrent_abort(c("{.arg axis} must be a single non-zero whole number (1-based, or negative from the end).",
+                      x = "Got {describe_value(axis)}."), call = call)
   as.integer(axis)
 }
 
@@ -473,7 +473,7 @@ resolve_loss <- function(x, y_true = NULL, y_pred = NULL, call = rlang::caller_e
     fn <- loss_registry()[[key]]
     if (is.null(fn)) {
       choices <- names(loss_registry())
-      tr_abort(c("Unknown loss {.val {x}}.", i = "Known names: {.val {choices}}."), call = call)
+      recurrent_abort(c("Unknown loss {.val {x}}.", i = "Known names: {.val {choices}}."), call = call)
     }
     return(new_loss(fn, list(), x, "sum_over_batch_size"))
   }
@@ -481,8 +481,8 @@ resolve_loss <- function(x, y_true = NULL, y_pred = NULL, call = rlang::caller_e
     name <- attr(x, "name") %||% attr(x, "py_function_name") %||% "custom_loss"
     return(new_loss(function(y_true, y_pred) x(y_true, y_pred), list(), name, "sum_over_batch_size"))
   }
-  tr_abort(c("{.arg loss} must be a loss object, a loss name or a function of {.code (y_true, y_pred)}.",
-             x = "Got {tr_got(x)}."), call = call)
+  recurrent_abort(c("{.arg loss} must be a loss object, a loss name or a function of {.code (y_true, y_pred)}.",
+                    x = "Got {describe_value(x)}."), call = call)
 }
 
 # Keras's is_binary_or_sparse_categorical() on dims: "binary", "sparse" or "categorical".

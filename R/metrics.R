@@ -24,7 +24,7 @@ MetricBase <- R6::R6Class("recurrent_MetricBase",
       self$count <- self$count + (if (is.null(r$weights)) max(NROW(r$values), 1) else sum(r$weights))
       invisible(self)
     },
-    update_state = function(...) tr_abort("This metric does not define {.fn update_state}.", call = NULL),
+    update_state = function(...) recurrent_abort("This metric does not define {.fn update_state}.", call = NULL),
     result = function() if (self$count == 0) 0 else self$total / self$count,
     reset_state = function() {
       self$total <- 0
@@ -131,8 +131,8 @@ samplewise_values <- function(values, sample_weight = NULL, reduce = mean) {
     if (length(w) == 1) {
       w <- array(rep(as.numeric(w), length(v)), dim = dim(v))
     } else if (length(w) != length(v)) {
-      tr_abort(c("{.arg sample_weight} does not fit the metric values.",
-                 x = "Got {length(w)} weight{?s} for values of shape ({toString(dim(v))})."), call = NULL)
+      recurrent_abort(c("{.arg sample_weight} does not fit the metric values.",
+                        x = "Got {length(w)} weight{?s} for values of shape ({toString(dim(v))})."), call = NULL)
     }
     v <- v * as.numeric(w)
     if (wn > 1) w <- keep_leading(w, 1)
@@ -204,10 +204,10 @@ format.recurrent_metric <- function(x, ...) metric_object(x)$format()
 # keras3's dual use: with y_true and y_pred the per-sample values, else an object.
 metric_dispatch <- function(fn, y_true, y_pred, fn_args, name, dtype, direction, keras_class, call) {
   if (missing(y_true) && missing(y_pred))
-    return(new_metric(MeanMetricWrapper, fn, fn_args, name = tr_string(name, "name", call = call),
+    return(new_metric(MeanMetricWrapper, fn, fn_args, name = check_string(name, "name", call = call),
                       dtype = dtype, direction = direction, keras_class = keras_class))
   if (missing(y_true) || missing(y_pred))
-    tr_abort("Supply both {.arg y_true} and {.arg y_pred}, or neither (to get a metric object).", call = call)
+    recurrent_abort("Supply both {.arg y_true} and {.arg y_pred}, or neither (to get a metric object).", call = call)
   do.call(fn, c(list(y_true, y_pred), fn_args))
 }
 
@@ -255,7 +255,7 @@ NULL
 #' @rdname metrics
 #' @export
 metric_mean_squared_error <- function(y_true, y_pred, ..., name = "mean_squared_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_mean_squared_error, y_true, y_pred, list(), name, dtype, "down",
                   "regression_metrics.MeanSquaredError", rlang::current_env())
 }
@@ -263,7 +263,7 @@ metric_mean_squared_error <- function(y_true, y_pred, ..., name = "mean_squared_
 #' @rdname metrics
 #' @export
 metric_mean_absolute_error <- function(y_true, y_pred, ..., name = "mean_absolute_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_mean_absolute_error, y_true, y_pred, list(), name, dtype, "down",
                   "regression_metrics.MeanAbsoluteError", rlang::current_env())
 }
@@ -272,7 +272,7 @@ metric_mean_absolute_error <- function(y_true, y_pred, ..., name = "mean_absolut
 #' @export
 metric_mean_absolute_percentage_error <- function(y_true, y_pred, ..., name = "mean_absolute_percentage_error",
                                                   dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_mean_absolute_percentage_error, y_true, y_pred, list(), name, dtype, "down",
                   "regression_metrics.MeanAbsolutePercentageError", rlang::current_env())
 }
@@ -281,7 +281,7 @@ metric_mean_absolute_percentage_error <- function(y_true, y_pred, ..., name = "m
 #' @export
 metric_mean_squared_logarithmic_error <- function(y_true, y_pred, ..., name = "mean_squared_logarithmic_error",
                                                   dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_mean_squared_logarithmic_error, y_true, y_pred, list(), name, dtype, "down",
                   "regression_metrics.MeanSquaredLogarithmicError", rlang::current_env())
 }
@@ -289,23 +289,23 @@ metric_mean_squared_logarithmic_error <- function(y_true, y_pred, ..., name = "m
 #' @rdname metrics
 #' @export
 metric_root_mean_squared_error <- function(..., name = "root_mean_squared_error", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  new_metric(RootMeanSquaredErrorMetric, name = tr_string(name), dtype = dtype, direction = "down",
+  check_dots_empty(list(...))
+  new_metric(RootMeanSquaredErrorMetric, name = check_string(name), dtype = dtype, direction = "down",
              keras_class = "regression_metrics.RootMeanSquaredError")
 }
 
 #' @rdname metrics
 #' @export
 metric_binary_accuracy <- function(y_true, y_pred, threshold = 0.5, ..., name = "binary_accuracy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  metric_dispatch(fn_binary_accuracy, y_true, y_pred, list(threshold = tr_number(threshold)), name, dtype, "up",
+  check_dots_empty(list(...))
+  metric_dispatch(fn_binary_accuracy, y_true, y_pred, list(threshold = check_number(threshold)), name, dtype, "up",
                   "accuracy_metrics.BinaryAccuracy", rlang::current_env())
 }
 
 #' @rdname metrics
 #' @export
 metric_categorical_accuracy <- function(y_true, y_pred, ..., name = "categorical_accuracy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_categorical_accuracy, y_true, y_pred, list(), name, dtype, "up",
                   "accuracy_metrics.CategoricalAccuracy", rlang::current_env())
 }
@@ -314,7 +314,7 @@ metric_categorical_accuracy <- function(y_true, y_pred, ..., name = "categorical
 #' @export
 metric_sparse_categorical_accuracy <- function(y_true, y_pred, ..., name = "sparse_categorical_accuracy",
                                                dtype = NULL) {
-  tr_check_dots_empty(list(...))
+  check_dots_empty(list(...))
   metric_dispatch(fn_sparse_categorical_accuracy, y_true, y_pred, list(), name, dtype, "up",
                   "accuracy_metrics.SparseCategoricalAccuracy", rlang::current_env())
 }
@@ -323,8 +323,8 @@ metric_sparse_categorical_accuracy <- function(y_true, y_pred, ..., name = "spar
 #' @export
 metric_binary_crossentropy <- function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0, ...,
                                        name = "binary_crossentropy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), label_smoothing = tr_number(label_smoothing, min = 0, max = 1))
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), label_smoothing = check_number(label_smoothing, min = 0, max = 1))
   metric_dispatch(fn_binary_crossentropy, y_true, y_pred, args, name, dtype, "down",
                   "probabilistic_metrics.BinaryCrossentropy", rlang::current_env())
 }
@@ -333,8 +333,8 @@ metric_binary_crossentropy <- function(y_true, y_pred, from_logits = FALSE, labe
 #' @export
 metric_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0,
                                             axis = -1L, ..., name = "categorical_crossentropy", dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), label_smoothing = tr_number(label_smoothing, min = 0, max = 1),
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), label_smoothing = check_number(label_smoothing, min = 0, max = 1),
                axis = loss_axis(axis))
   metric_dispatch(fn_categorical_crossentropy, y_true, y_pred, args, name, dtype, "down",
                   "probabilistic_metrics.CategoricalCrossentropy", rlang::current_env())
@@ -345,8 +345,8 @@ metric_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE,
 metric_sparse_categorical_crossentropy <- function(y_true, y_pred, from_logits = FALSE, ignore_class = NULL,
                                                    axis = -1L, ..., name = "sparse_categorical_crossentropy",
                                                    dtype = NULL) {
-  tr_check_dots_empty(list(...))
-  args <- list(from_logits = tr_flag(from_logits), ignore_class = tr_count(ignore_class, null_ok = TRUE),
+  check_dots_empty(list(...))
+  args <- list(from_logits = check_flag(from_logits), ignore_class = check_count(ignore_class, null_ok = TRUE),
                axis = loss_axis(axis))
   metric_dispatch(fn_sparse_categorical_crossentropy, y_true, y_pred, args, name, dtype, "down",
                   "probabilistic_metrics.SparseCategoricalCrossentropy", rlang::current_env())
@@ -355,13 +355,13 @@ metric_sparse_categorical_crossentropy <- function(y_true, y_pred, from_logits =
 #' @rdname metrics
 #' @export
 metric_mean <- function(name = "mean", dtype = NULL) {
-  new_metric(MeanMetric, name = tr_string(name), dtype = dtype, keras_class = "reduction_metrics.Mean")
+  new_metric(MeanMetric, name = check_string(name), dtype = dtype, keras_class = "reduction_metrics.Mean")
 }
 
 #' @rdname metrics
 #' @export
 metric_sum <- function(name = "sum", dtype = NULL) {
-  new_metric(SumMetric, name = tr_string(name), dtype = dtype, keras_class = "reduction_metrics.Sum")
+  new_metric(SumMetric, name = check_string(name), dtype = dtype, keras_class = "reduction_metrics.Sum")
 }
 
 #' Use an R function as a named metric
@@ -380,9 +380,9 @@ metric_sum <- function(name = "sum", dtype = NULL) {
 #' max_error(rbind(c(1, 2)), rbind(c(1.5, 4)))
 #' @export
 custom_metric <- function(name, metric_fn) {
-  name <- tr_string(name)
+  name <- check_string(name)
   if (!is.function(metric_fn))
-    tr_abort(c("{.arg metric_fn} must be a function of {.code (y_true, y_pred)}.", x = "Got {tr_got(metric_fn)}."))
+    recurrent_abort(c("{.arg metric_fn} must be a function of {.code (y_true, y_pred)}.", x = "Got {describe_value(metric_fn)}."))
   attr(metric_fn, "name") <- name
   metric_fn
 }
@@ -425,7 +425,7 @@ resolve_metric <- function(x, y_true, y_pred, call = rlang::caller_env()) {
       make <- metric_registry()[[key]]
       if (is.null(make)) {
         choices <- c("accuracy", names(metric_registry()))
-        tr_abort(c("Unknown metric {.val {x}}.", i = "Known names: {.val {choices}}."), call = call)
+        recurrent_abort(c("Unknown metric {.val {x}}.", i = "Known names: {.val {choices}}."), call = call)
       }
       obj <- metric_object(make())
     }
@@ -436,6 +436,6 @@ resolve_metric <- function(x, y_true, y_pred, call = rlang::caller_env()) {
     name <- attr(x, "name") %||% "custom_metric"
     return(MeanMetricWrapper$new(function(y_true, y_pred) x(y_true, y_pred), list(), name = name))
   }
-  tr_abort(c("Each metric must be a metric object, a metric name or a function of {.code (y_true, y_pred)}.",
-             x = "Got {tr_got(x)}."), call = call)
+  recurrent_abort(c("Each metric must be a metric object, a metric name or a function of {.code (y_true, y_pred)}.",
+                    x = "Got {describe_value(x)}."), call = call)
 }

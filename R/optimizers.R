@@ -24,24 +24,24 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
                           global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
                           loss_scale_factor, gradient_accumulation_steps, call) {
       self$kind <- kind
-      self$name <- tr_string(name, "name", call = call)
+      self$name <- check_string(name, "name", call = call)
       self$hyper <- hyper
-      self$weight_decay <- tr_number(weight_decay, "weight_decay", call = call, min = 0, null_ok = TRUE)
-      self$clipnorm <- tr_number(clipnorm, "clipnorm", call = call, min = 0, null_ok = TRUE)
-      self$clipvalue <- tr_number(clipvalue, "clipvalue", call = call, min = 0, null_ok = TRUE)
-      self$global_clipnorm <- tr_number(global_clipnorm, "global_clipnorm", call = call, min = 0, null_ok = TRUE)
+      self$weight_decay <- check_number(weight_decay, "weight_decay", call = call, min = 0, null_ok = TRUE)
+      self$clipnorm <- check_number(clipnorm, "clipnorm", call = call, min = 0, null_ok = TRUE)
+      self$clipvalue <- check_number(clipvalue, "clipvalue", call = call, min = 0, null_ok = TRUE)
+      self$global_clipnorm <- check_number(global_clipnorm, "global_clipnorm", call = call, min = 0, null_ok = TRUE)
       n_clip <- sum(!vapply(list(clipnorm, clipvalue, global_clipnorm), is.null, TRUE))
       if (n_clip > 1)
-        tr_abort(c("Only one of {.arg clipnorm}, {.arg clipvalue} and {.arg global_clipnorm} can be set.",
-                   x = "Got {n_clip} of them."), call = call)
-      self$use_ema <- tr_flag(use_ema, "use_ema", call = call)
-      self$ema_momentum <- tr_number(ema_momentum, "ema_momentum", call = call, min = 0, max = 1)
-      self$ema_overwrite_frequency <- tr_count(ema_overwrite_frequency, "ema_overwrite_frequency",
-                                               call = call, min = 1, null_ok = TRUE)
-      self$loss_scale_factor <- tr_number(loss_scale_factor, "loss_scale_factor", call = call,
-                                          min = 0, min_open = TRUE, null_ok = TRUE)
-      self$gradient_accumulation_steps <- tr_count(gradient_accumulation_steps, "gradient_accumulation_steps",
-                                                   call = call, min = 2, null_ok = TRUE)
+        recurrent_abort(c("Only one of {.arg clipnorm}, {.arg clipvalue} and {.arg global_clipnorm} can be set.",
+                          x = "Got {n_clip} of them."), call = call)
+      self$use_ema <- check_flag(use_ema, "use_ema", call = call)
+      self$ema_momentum <- check_number(ema_momentum, "ema_momentum", call = call, min = 0, max = 1)
+      self$ema_overwrite_frequency <- check_count(ema_overwrite_frequency, "ema_overwrite_frequency",
+                                                  call = call, min = 1, null_ok = TRUE)
+      self$loss_scale_factor <- check_number(loss_scale_factor, "loss_scale_factor", call = call,
+                                             min = 0, min_open = TRUE, null_ok = TRUE)
+      self$gradient_accumulation_steps <- check_count(gradient_accumulation_steps, "gradient_accumulation_steps",
+                                                      call = call, min = 2, null_ok = TRUE)
       private$set_learning_rate(learning_rate, call = call)
       private$exclude_vars <- list()
       private$exclude_names <- character()
@@ -64,19 +64,19 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
     apply = function(grads, trainable_variables = NULL) {
       if (is.null(trainable_variables)) {
         if (!self$built)
-          tr_abort("The optimizer must be built (or given {.arg trainable_variables}) before {.fn apply}.")
+          recurrent_abort("The optimizer must be built (or given {.arg trainable_variables}) before {.fn apply}.")
         trainable_variables <- private$vars
       }
       trainable_variables <- unname(as.list(trainable_variables))
       grads <- unname(as.list(grads))
       if (length(grads) != length(trainable_variables))
-        tr_abort(c("{.arg grads} and {.arg trainable_variables} must have the same length.",
-                   x = "Got {length(grads)} gradient{?s} and {length(trainable_variables)} variable{?s}."))
+        recurrent_abort(c("{.arg grads} and {.arg trainable_variables} must have the same length.",
+                          x = "Got {length(grads)} gradient{?s} and {length(trainable_variables)} variable{?s}."))
       if (!length(grads)) return(invisible(self))
       if (!self$built) self$build(trainable_variables)
       idx <- private$index_of(trainable_variables)
       if (all(vapply(grads, is.null, TRUE)))
-        tr_abort("No gradients provided for any variable.")
+        recurrent_abort("No gradients provided for any variable.")
       cfg <- private$config()
       slots <- private$slots[idx]
       decay <- vapply(trainable_variables, private$use_weight_decay, TRUE)
@@ -112,7 +112,7 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
 
     exclude_from_weight_decay = function(var_list = NULL, var_names = NULL) {
       if (self$built)
-        tr_abort("{.fn exclude_from_weight_decay} can only be configured before the optimizer is built.")
+        recurrent_abort("{.fn exclude_from_weight_decay} can only be configured before the optimizer is built.")
       private$exclude_vars <- as.list(var_list)
       private$exclude_names <- as.character(unlist(var_names))
       invisible(self)
@@ -151,9 +151,9 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
     learning_rate = function(value) {
       if (missing(value)) return(private$current_learning_rate())
       if (!is.numeric(private$lr))
-        tr_abort(c("This optimizer was created with a learning rate schedule; its learning rate cannot be set.",
-                   i = "Create the optimizer with a number as {.arg learning_rate} to change it during training."),
-                 class = "recurrent_error_type")
+        recurrent_abort(c("This optimizer was created with a learning rate schedule; its learning rate cannot be set.",
+                          i = "Create the optimizer with a number as {.arg learning_rate} to change it during training."),
+                        class = "recurrent_error_type")
       private$set_learning_rate(value, call = rlang::caller_env())
     },
     # Every slot tensor (the optimizer's state), in variable order.
@@ -172,7 +172,7 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
         return(invisible())
       }
       if (op_is_tensor(value)) value <- as.numeric(as.array(value))
-      private$lr <- tr_number(value, "learning_rate", call = call, min = 0)
+      private$lr <- check_number(value, "learning_rate", call = call, min = 0)
     },
 
     current_learning_rate = function() {
@@ -227,9 +227,9 @@ Optimizer <- R6::R6Class("recurrent_optimizer",
       vapply(variables, function(v) {
         hit <- which(vapply(known, function(k) identical(k, v), TRUE))
         if (!length(hit))
-          tr_abort(c("Unknown variable {.val {v$path %||% v$name}}.",
-                     i = "The optimizer was built with a different list of variables; use a new optimizer for another model."),
-                   call = NULL)
+          recurrent_abort(c("Unknown variable {.val {v$path %||% v$name}}.",
+                            i = "The optimizer was built with a different list of variables; use a new optimizer for another model."),
+                          call = NULL)
         hit[1]
       }, 1L)
     },
@@ -254,7 +254,7 @@ new_optimizer <- function(kind, name, learning_rate, hyper, weight_decay = NULL,
                           ema_overwrite_frequency = NULL, loss_scale_factor = NULL,
                           gradient_accumulation_steps = NULL, dots = list(), keras_class,
                           call = rlang::caller_env()) {
-  tr_check_dots_empty(dots, call = call)
+  check_dots_empty(dots, call = call)
   opt <- Optimizer$new(kind, name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
                        global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
                        loss_scale_factor, gradient_accumulation_steps, call = call)
@@ -343,7 +343,7 @@ optimizer_sgd <- function(learning_rate = 0.01, momentum = 0, nesterov = FALSE, 
                           clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE,
                           ema_momentum = 0.99, ema_overwrite_frequency = NULL, name = "SGD", ...,
                           loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
-  hyper <- list(momentum = tr_number(momentum, min = 0, max = 1), nesterov = tr_flag(nesterov))
+  hyper <- list(momentum = check_number(momentum, min = 0, max = 1), nesterov = check_flag(nesterov))
   new_optimizer("sgd", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
                 use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                 gradient_accumulation_steps, list(...), keras_class = "sgd.SGD")
@@ -356,8 +356,8 @@ optimizer_adam <- function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, 
                            global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99,
                            ema_overwrite_frequency = NULL, name = "adam", ..., loss_scale_factor = NULL,
                            gradient_accumulation_steps = NULL) {
-  hyper <- list(beta_1 = tr_number(beta_1, min = 0, max = 1), beta_2 = tr_number(beta_2, min = 0, max = 1),
-                epsilon = tr_number(epsilon, min = 0), amsgrad = tr_flag(amsgrad))
+  hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1), beta_2 = check_number(beta_2, min = 0, max = 1),
+                epsilon = check_number(epsilon, min = 0), amsgrad = check_flag(amsgrad))
   new_optimizer("adam", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
                 use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                 gradient_accumulation_steps, list(...), keras_class = "adam.Adam")
@@ -371,9 +371,9 @@ optimizer_adam_w <- function(learning_rate = 0.001, weight_decay = 0.004, beta_1
                              ema_overwrite_frequency = NULL, name = "adamw", ..., loss_scale_factor = NULL,
                              gradient_accumulation_steps = NULL) {
   if (is.null(weight_decay))
-    tr_abort(c("{.arg weight_decay} must be a number for AdamW.", x = "Got NULL."))
-  hyper <- list(beta_1 = tr_number(beta_1, min = 0, max = 1), beta_2 = tr_number(beta_2, min = 0, max = 1),
-                epsilon = tr_number(epsilon, min = 0), amsgrad = tr_flag(amsgrad))
+    recurrent_abort(c("{.arg weight_decay} must be a number for AdamW.", x = "Got NULL."))
+  hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1), beta_2 = check_number(beta_2, min = 0, max = 1),
+                epsilon = check_number(epsilon, min = 0), amsgrad = check_flag(amsgrad))
   new_optimizer("adam", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
                 use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                 gradient_accumulation_steps, list(...), keras_class = "adamw.AdamW")
@@ -390,8 +390,8 @@ optimizer_rmsprop <- function(learning_rate = 0.001, rho = 0.9, momentum = 0, ep
                               global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99,
                               ema_overwrite_frequency = NULL, name = "rmsprop", ...,
                               loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
-  hyper <- list(rho = tr_number(rho, min = 0, max = 1), momentum = tr_number(momentum, min = 0),
-                epsilon = tr_number(epsilon, min = 0), centered = tr_flag(centered))
+  hyper <- list(rho = check_number(rho, min = 0, max = 1), momentum = check_number(momentum, min = 0),
+                epsilon = check_number(epsilon, min = 0), centered = check_flag(centered))
   new_optimizer("rmsprop", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
                 use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                 gradient_accumulation_steps, list(...), keras_class = "rmsprop.RMSprop")
@@ -404,8 +404,8 @@ optimizer_adagrad <- function(learning_rate = 0.001, initial_accumulator_value =
                               use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL,
                               name = "adagrad", ..., loss_scale_factor = NULL,
                               gradient_accumulation_steps = NULL) {
-  hyper <- list(initial_accumulator_value = tr_number(initial_accumulator_value, min = 0),
-                epsilon = tr_number(epsilon, min = 0))
+  hyper <- list(initial_accumulator_value = check_number(initial_accumulator_value, min = 0),
+                epsilon = check_number(epsilon, min = 0))
   new_optimizer("adagrad", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
                 use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                 gradient_accumulation_steps, list(...), keras_class = "adagrad.Adagrad")
@@ -422,9 +422,9 @@ resolve_optimizer <- function(x, call = rlang::caller_env()) {
       rmsprop = optimizer_rmsprop, adagrad = optimizer_adagrad, NULL)
     if (!is.null(make)) return(make())
   }
-  got <- tr_got(x)
-  tr_abort(c("{.arg optimizer} must be an optimizer object or one of {.val {c('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad')}}.",
-             x = "Got {got}."), call = call)
+  got <- describe_value(x)
+  recurrent_abort(c("{.arg optimizer} must be an optimizer object or one of {.val {c('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad')}}.",
+                    x = "Got {got}."), call = call)
 }
 
 #' @export

@@ -4,10 +4,10 @@
 weights_file_format <- "recurrent-weights"
 
 check_weights_path <- function(filepath, call) {
-  filepath <- tr_string(filepath, "filepath", call = call)
+  filepath <- check_string(filepath, "filepath", call = call)
   if (!grepl("\\.weights\\.(h5|rds)$", filepath))
-    tr_abort(c("{.arg filepath} must end in {.file .weights.h5} (or {.file .weights.rds}).",
-               x = "Got {.val {filepath}}."), call = call)
+    recurrent_abort(c("{.arg filepath} must end in {.file .weights.h5} (or {.file .weights.rds}).",
+                      x = "Got {.val {filepath}}."), call = call)
   filepath
 }
 
@@ -42,14 +42,14 @@ save_model_weights <- function(model, filepath, overwrite = FALSE, max_shard_siz
   call <- rlang::current_env()
   layer <- unwrap_layer(model, arg = "model", call = call)
   filepath <- check_weights_path(filepath, call)
-  overwrite <- tr_flag(overwrite, call = call)
+  overwrite <- check_flag(overwrite, call = call)
   if (!is.null(max_shard_size))
-    tr_abort("Sharded weight files are not supported: {.arg max_shard_size} must be {.code NULL}.", call = call)
+    recurrent_abort("Sharded weight files are not supported: {.arg max_shard_size} must be {.code NULL}.", call = call)
   if (file.exists(filepath) && !overwrite) {
     ok <- interactive() && utils::askYesNo(sprintf("File '%s' already exists. Overwrite?", filepath)) %in% TRUE
     if (!ok)
-      tr_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),
-               class = "recurrent_error_file_exists", call = call)
+      recurrent_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),
+                      class = "recurrent_error_file_exists", call = call)
   }
   vars <- layer$weights
   payload <- list(
@@ -66,20 +66,20 @@ save_model_weights <- function(model, filepath, overwrite = FALSE, max_shard_siz
 #' @export
 load_model_weights <- function(model, filepath, skip_mismatch = FALSE, ...) {
   call <- rlang::current_env()
-  tr_check_dots_empty(list(...), call = call)
+  check_dots_empty(list(...), call = call)
   layer <- unwrap_layer(model, arg = "model", call = call)
-  filepath <- tr_string(filepath, call = call)
-  skip_mismatch <- tr_flag(skip_mismatch, call = call)
-  if (!file.exists(filepath)) tr_abort("File {.file {filepath}} does not exist.", call = call)
+  filepath <- check_string(filepath, call = call)
+  skip_mismatch <- check_flag(skip_mismatch, call = call)
+  if (!file.exists(filepath)) recurrent_abort("File {.file {filepath}} does not exist.", call = call)
   payload <- tryCatch(readRDS(filepath), error = function(e) NULL)
   if (!is.list(payload) || !identical(payload$format, weights_file_format))
-    tr_abort(c("{.file {filepath}} is not a weights file written by {.fn save_model_weights}.",
-               i = "recurrent cannot read Keras HDF5 weight files."), call = call)
+    recurrent_abort(c("{.file {filepath}} is not a weights file written by {.fn save_model_weights}.",
+                      i = "recurrent cannot read Keras HDF5 weight files."), call = call)
   vars <- layer$weights
   saved <- payload$weights
   if (length(saved) != length(vars) && !skip_mismatch)
-    tr_abort(c("The file holds {length(saved)} weight{?s} but the model has {length(vars)}.",
-               i = "Load weights into a model of the same architecture, built (called) first."), call = call)
+    recurrent_abort(c("The file holds {length(saved)} weight{?s} but the model has {length(vars)}.",
+                      i = "Load weights into a model of the same architecture, built (called) first."), call = call)
   for (i in seq_len(min(length(saved), length(vars)))) {
     want <- as.integer(cpp_shape(vars[[i]]$handle))
     w <- saved[[i]]
@@ -90,8 +90,8 @@ load_model_weights <- function(model, filepath, skip_mismatch = FALSE, ...) {
                       call = call)
         next
       }
-      tr_abort(c("Weight {i} ({.val {vars[[i]]$path}}) has shape ({toString(want)}) in the model.",
-                 x = "The file has shape ({toString(got)}) ({.val {payload$paths[i]}})."), call = call)
+      recurrent_abort(c("Weight {i} ({.val {vars[[i]]$path}}) has shape ({toString(want)}) in the model.",
+                        x = "The file has shape ({toString(got)}) ({.val {payload$paths[i]}})."), call = call)
     }
   }
   for (i in seq_len(min(length(saved), length(vars)))) {

@@ -109,6 +109,6 @@ resolve_verbose <- function(verbose, call = rlang::caller_env()) {
   }
   if (is.logical(verbose) && length(verbose) == 1 && !is.na(verbose)) return(as.integer(verbose))
   if (!is.numeric(verbose) || length(verbose) != 1 || is.na(verbose) || !verbose %in% 0:2)
-    tr_abort(c("{.arg verbose} must be {.val auto}, 0, 1 or 2.", x = "Got {tr_got(verbose)}."), call = call)
+    recurrent_abort(c("{.arg verbose} must be {.val auto}, 0, 1 or 2.", x = "Got {describe_value(verbose)}."), call = call)
   as.integer(verbose)
 }

@@ -89,59 +89,59 @@ NULL
 #' @export
 learning_rate_schedule_exponential_decay <- function(initial_learning_rate, decay_steps, decay_rate,
                                                      staircase = FALSE, name = "ExponentialDecay") {
-  initial_learning_rate <- tr_number(initial_learning_rate)
-  decay_steps <- tr_count(decay_steps, min = 1)
-  decay_rate <- tr_number(decay_rate)
-  staircase <- tr_flag(staircase)
+  initial_learning_rate <- check_number(initial_learning_rate)
+  decay_steps <- check_count(decay_steps, min = 1)
+  decay_rate <- check_number(decay_rate)
+  staircase <- check_flag(staircase)
   new_schedule(function(step) {
     p <- schedule_step(step) / decay_steps
     if (staircase) p <- floor(p)
     initial_learning_rate * decay_rate^p
   }, list(initial_learning_rate = initial_learning_rate, decay_steps = decay_steps,
-          decay_rate = decay_rate, staircase = staircase, name = tr_string(name)), "ExponentialDecay")
+          decay_rate = decay_rate, staircase = staircase, name = check_string(name)), "ExponentialDecay")
 }
 
 #' @rdname learning_rate_schedules
 #' @export
 learning_rate_schedule_inverse_time_decay <- function(initial_learning_rate, decay_steps, decay_rate,
                                                       staircase = FALSE, name = "InverseTimeDecay") {
-  initial_learning_rate <- tr_number(initial_learning_rate)
-  decay_steps <- tr_number(decay_steps, min = 0, min_open = TRUE)
-  decay_rate <- tr_number(decay_rate)
-  staircase <- tr_flag(staircase)
+  initial_learning_rate <- check_number(initial_learning_rate)
+  decay_steps <- check_number(decay_steps, min = 0, min_open = TRUE)
+  decay_rate <- check_number(decay_rate)
+  staircase <- check_flag(staircase)
   new_schedule(function(step) {
     p <- schedule_step(step) / decay_steps
     if (staircase) p <- floor(p)
     initial_learning_rate / (1 + decay_rate * p)
   }, list(initial_learning_rate = initial_learning_rate, decay_steps = decay_steps,
-          decay_rate = decay_rate, staircase = staircase, name = tr_string(name)), "InverseTimeDecay")
+          decay_rate = decay_rate, staircase = staircase, name = check_string(name)), "InverseTimeDecay")
 }
 
 #' @rdname learning_rate_schedules
 #' @export
 learning_rate_schedule_piecewise_constant_decay <- function(boundaries, values, name = "PiecewiseConstant") {
   if (!is.numeric(boundaries) || anyNA(boundaries) || !length(boundaries))
-    tr_abort(c("{.arg boundaries} must be a vector of numbers.", x = "Got {tr_got(boundaries)}."))
+    recurrent_abort(c("{.arg boundaries} must be a vector of numbers.", x = "Got {describe_value(boundaries)}."))
   if (!is.numeric(values) || anyNA(values) || length(values) != length(boundaries) + 1)
-    tr_abort(c("{.arg values} must have one more element than {.arg boundaries}.",
-               x = "Got {length(values)} value{?s} for {length(boundaries)} boundar{?y/ies}."))
+    recurrent_abort(c("{.arg values} must have one more element than {.arg boundaries}.",
+                      x = "Got {length(values)} value{?s} for {length(boundaries)} boundar{?y/ies}."))
   boundaries <- as.double(unlist(boundaries))
   values <- as.double(unlist(values))
   new_schedule(function(step) {
     step <- schedule_step(step)
     values[findInterval(step, boundaries, left.open = TRUE) + 1L]
-  }, list(boundaries = boundaries, values = values, name = tr_string(name)), "PiecewiseConstantDecay")
+  }, list(boundaries = boundaries, values = values, name = check_string(name)), "PiecewiseConstantDecay")
 }
 
 #' @rdname learning_rate_schedules
 #' @export
 learning_rate_schedule_polynomial_decay <- function(initial_learning_rate, decay_steps, end_learning_rate = 1e-04,
                                                     power = 1, cycle = FALSE, name = "PolynomialDecay") {
-  initial_learning_rate <- tr_number(initial_learning_rate)
-  decay_steps <- tr_count(decay_steps, min = 1)
-  end_learning_rate <- tr_number(end_learning_rate)
-  power <- tr_number(power)
-  cycle <- tr_flag(cycle)
+  initial_learning_rate <- check_number(initial_learning_rate)
+  decay_steps <- check_count(decay_steps, min = 1)
+  end_learning_rate <- check_number(end_learning_rate)
+  power <- check_number(power)
+  cycle <- check_flag(cycle)
   new_schedule(function(step) {
     step <- schedule_step(step)
     steps <- rep(decay_steps, length(step))
@@ -153,7 +153,7 @@ learning_rate_schedule_polynomial_decay <- function(initial_learning_rate, decay
     }
     (initial_learning_rate - end_learning_rate) * (1 - step / steps)^power + end_learning_rate
   }, list(initial_learning_rate = initial_learning_rate, decay_steps = decay_steps,
-          end_learning_rate = end_learning_rate, power = power, cycle = cycle, name = tr_string(name)),
+          end_learning_rate = end_learning_rate, power = power, cycle = cycle, name = check_string(name)),
   "PolynomialDecay")
 }
 
@@ -161,11 +161,11 @@ learning_rate_schedule_polynomial_decay <- function(initial_learning_rate, decay
 #' @export
 learning_rate_schedule_cosine_decay <- function(initial_learning_rate, decay_steps, alpha = 0,
                                                 name = "CosineDecay", warmup_target = NULL, warmup_steps = 0L) {
-  initial_learning_rate <- tr_number(initial_learning_rate)
-  decay_steps <- tr_count(decay_steps, min = 1)
-  alpha <- tr_number(alpha)
-  warmup_target <- tr_number(warmup_target, null_ok = TRUE)
-  warmup_steps <- tr_count(warmup_steps)
+  initial_learning_rate <- check_number(initial_learning_rate)
+  decay_steps <- check_count(decay_steps, min = 1)
+  alpha <- check_number(alpha)
+  warmup_target <- check_number(warmup_target, null_ok = TRUE)
+  warmup_steps <- check_count(warmup_steps)
   decay <- function(step, from) {
     cosine <- 0.5 * (1 + cos(pi * step / decay_steps))
     from * ((1 - alpha) * cosine + alpha)
@@ -178,5 +178,5 @@ learning_rate_schedule_cosine_decay <- function(initial_learning_rate, decay_ste
            (warmup_target - initial_learning_rate) * step / max(warmup_steps, 1) + initial_learning_rate,
            decay(step - warmup_steps, warmup_target))
   }, list(initial_learning_rate = initial_learning_rate, decay_steps = decay_steps, alpha = alpha,
-          name = tr_string(name), warmup_target = warmup_target, warmup_steps = warmup_steps), "CosineDecay")
+          name = check_string(name), warmup_target = warmup_target, warmup_steps = warmup_steps), "CosineDecay")
 }

@@ -9,7 +9,7 @@ normalize_data <- function(x, arg, call, target = FALSE) {
     return(lapply(x, normalize_data, arg = arg, call = call, target = target))
   if (op_is_tensor(x)) return(as.array(x))
   if (is.factor(x)) {
-    if (!target) tr_abort(c("{.arg {arg}} cannot be a factor.", i = "Convert it to numbers first."), call = call)
+    if (!target) recurrent_abort(c("{.arg {arg}} cannot be a factor.", i = "Convert it to numbers first."), call = call)
     return(factor_codes(x))
   }
   if (is.data.frame(x)) {
@@ -17,13 +17,13 @@ normalize_data <- function(x, arg, call, target = FALSE) {
     if (target && any(fac)) x[fac] <- lapply(x[fac], function(f) as.integer(f) - 1L)
     ok <- vapply(x, function(col) is.numeric(col) || is.logical(col), TRUE)
     if (!all(ok))
-      tr_abort(c("Every column of {.arg {arg}} must be numeric.",
-                 x = "Column{?s} {.val {names(x)[!ok]}} {?is/are} not."), call = call)
+      recurrent_abort(c("Every column of {.arg {arg}} must be numeric.",
+                        x = "Column{?s} {.val {names(x)[!ok]}} {?is/are} not."), call = call)
     return(as.matrix(x))
   }
   if (!is.numeric(x) && !is.logical(x))
-    tr_abort(c("{.arg {arg}} must be an R array, a data frame, a tensor, or a list of them.",
-               x = "Got {tr_got(x)}."), call = call)
+    recurrent_abort(c("{.arg {arg}} must be an R array, a data frame, a tensor, or a list of them.",
+                      x = "Got {describe_value(x)}."), call = call)
   x
 }
 
@@ -53,23 +53,23 @@ slice_rows <- function(x, idx) {
 # x, y and sample weights checked to have the same number of samples.
 prepare_xy <- function(x, y, sample_weight, call, what = "x") {
   x <- normalize_data(x, what, call)
-  if (is.null(x)) tr_abort("{.arg {what}} is missing.", call = call)
+  if (is.null(x)) recurrent_abort("{.arg {what}} is missing.", call = call)
   y <- normalize_data(y, "y", call, target = TRUE)
   if (!is.null(sample_weight)) {
     if (op_is_tensor(sample_weight)) sample_weight <- as.array(sample_weight)
     if (!is.numeric(sample_weight) && !is.logical(sample_weight))
-      tr_abort(c("{.arg sample_weight} must be numeric.", x = "Got {tr_got(sample_weight)}."), call = call)
+      recurrent_abort(c("{.arg sample_weight} must be numeric.", x = "Got {describe_value(sample_weight)}."), call = call)
     sample_weight <- sample_weight * 1
   }
   n <- n_samples(x)
-  if (n < 0) tr_abort("All inputs in {.arg {what}} must have the same number of samples.", call = call)
+  if (n < 0) recurrent_abort("All inputs in {.arg {what}} must have the same number of samples.", call = call)
   for (pair in list(list(y, "y"), list(sample_weight, "sample_weight"))) {
     if (is.null(pair[[1]])) next
     m <- n_samples(pair[[1]])
     if (!identical(m, n))
-      tr_abort(c("{.arg {what}} and {.arg {pair[[2]]}} must have the same number of samples.",
-                 x = "{.arg {what}} has {n} and {.arg {pair[[2]]}} has {if (m < 0) 'inconsistent numbers of' else m}."),
-               call = call)
+      recurrent_abort(c("{.arg {what}} and {.arg {pair[[2]]}} must have the same number of samples.",
+                        x = "{.arg {what}} has {n} and {.arg {pair[[2]]}} has {if (m < 0) 'inconsistent numbers of' else m}."),
+                      call = call)
   }
   list(x = x, y = y, sample_weight = sample_weight, n = n)
 }
@@ -78,21 +78,21 @@ prepare_xy <- function(x, y, sample_weight, call, what = "x") {
 # targets or the argmax of one-hot targets (Keras's class_weight_to_sample_weights).
 class_weight_to_sample_weight <- function(y, class_weight, call) {
   if (is.list(y) && !is.object(y))
-    tr_abort("{.arg class_weight} is only supported for models with a single output.", call = call)
+    recurrent_abort("{.arg class_weight} is only supported for models with a single output.", call = call)
   if (is.list(class_weight)) {
     bad <- !vapply(class_weight, function(w) is.numeric(w) && length(w) == 1, TRUE)
-    if (any(bad)) tr_abort("Each entry of {.arg class_weight} must be a single number.", call = call)
+    if (any(bad)) recurrent_abort("Each entry of {.arg class_weight} must be a single number.", call = call)
     class_weight <- unlist(class_weight)
   }
   if (!is.numeric(class_weight))
-    tr_abort(c("{.arg class_weight} must be a named list or named numeric vector of weights.",
-               x = "Got {tr_got(class_weight)}."), call = call)
+    recurrent_abort(c("{.arg class_weight} must be a named list or named numeric vector of weights.",
+                      x = "Got {describe_value(class_weight)}."), call = call)
   keys <- names(class_weight)
   if (is.null(keys)) keys <- as.character(seq_along(class_weight) - 1L)
   ids <- suppressWarnings(as.integer(keys))
   if (anyNA(ids) || any(as.character(ids) != keys))
-    tr_abort(c("The names of {.arg class_weight} must be 0-based class ids.",
-               x = "Got {.val {keys}}."), call = call)
+    recurrent_abort(c("The names of {.arg class_weight} must be 0-based class ids.",
+                      x = "Got {.val {keys}}."), call = call)
   d <- dim(y) %||% length(y)
   labels <- if (length(d) > 1 && d[length(d)] != 1) {
     m <- matrix(y, nrow = prod(d[-length(d)]))
@@ -111,8 +111,8 @@ split_validation <- function(data, validation_split, call) {
   n <- data$n
   split_at <- floor(n * (1 - validation_split))
   if (split_at == 0 || split_at == n)
-    tr_abort(c("Training data contains {n} sample{?s}, which is not sufficient to split it into a validation and training set as specified by {.code validation_split = {validation_split}}.",
-               i = "Provide more data, or a different {.arg validation_split}."), call = call)
+    recurrent_abort(c("Training data contains {n} sample{?s}, which is not sufficient to split it into a validation and training set as specified by {.code validation_split = {validation_split}}.",
+                      i = "Provide more data, or a different {.arg validation_split}."), call = call)
   tr <- seq_len(split_at)
   va <- (split_at + 1):n
   list(train = list(x = slice_rows(data$x, tr), y = slice_rows(data$y, tr),
@@ -123,7 +123,7 @@ split_validation <- function(data, validation_split, call) {
 
 check_batch_size <- function(batch_size, call, arg = "batch_size") {
   if (is.null(batch_size)) return(32L)
-  tr_count(batch_size, arg = arg, call = call, min = 1)
+  check_count(batch_size, arg = arg, call = call, min = 1)
 }
 
 # Batches of sample indices: consecutive, or in a new random order (R's RNG).

@@ -76,28 +76,28 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
                                 verbose = getOption("keras.verbose", default = "auto"),
                                 view_metrics = getOption("keras.view_metrics", default = "auto")) {
   call <- rlang::current_env()
-  tr_check_dots_empty(list(...), call = call)
+  check_dots_empty(list(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "fit", call)
   wrapper <- wrap_layer(model)
   verbose <- resolve_verbose(verbose, call)
   batch_size <- check_batch_size(batch_size, call)
-  epochs <- tr_count(epochs, call = call)
-  initial_epoch <- tr_count(initial_epoch, call = call, min = 1)
-  validation_split <- tr_number(validation_split, call = call, min = 0, max = 1)
-  if (validation_split >= 1) tr_abort(c("{.arg validation_split} must be less than 1.", x = "Got 1."), call = call)
-  shuffle <- tr_flag(shuffle, call = call)
-  steps_per_epoch <- tr_count(steps_per_epoch, call = call, min = 1, null_ok = TRUE)
-  validation_steps <- tr_count(validation_steps, call = call, min = 1, null_ok = TRUE)
+  epochs <- check_count(epochs, call = call)
+  initial_epoch <- check_count(initial_epoch, call = call, min = 1)
+  validation_split <- check_number(validation_split, call = call, min = 0, max = 1)
+  if (validation_split >= 1) recurrent_abort(c("{.arg validation_split} must be less than 1.", x = "Got 1."), call = call)
+  shuffle <- check_flag(shuffle, call = call)
+  steps_per_epoch <- check_count(steps_per_epoch, call = call, min = 1, null_ok = TRUE)
+  validation_steps <- check_count(validation_steps, call = call, min = 1, null_ok = TRUE)
   val_batch_size <- check_batch_size(validation_batch_size %||% batch_size, call, "validation_batch_size")
-  validation_freq <- tr_count(validation_freq, call = call, min = 1)
+  validation_freq <- check_count(validation_freq, call = call, min = 1)
   callbacks <- check_callbacks(callbacks, call)
 
   data <- prepare_xy(x, y, sample_weight, call)
   if (!is.null(class_weight)) {
     if (!is.null(data$sample_weight))
-      tr_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
-    if (is.null(data$y)) tr_abort("{.arg class_weight} needs targets {.arg y}.", call = call)
+      recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
+    if (is.null(data$y)) recurrent_abort("{.arg class_weight} needs targets {.arg y}.", call = call)
     data$sample_weight <- class_weight_to_sample_weight(data$y, class_weight, call)
   }
   val <- NULL
@@ -192,19 +192,19 @@ check_callbacks <- function(callbacks, call) {
   if (is.null(callbacks)) return(list())
   if (inherits(callbacks, "recurrent_callback")) callbacks <- list(callbacks)
   if (!is.list(callbacks))
-    tr_abort(c("{.arg callbacks} must be a list of callbacks.", x = "Got {tr_got(callbacks)}."), call = call)
+    recurrent_abort(c("{.arg callbacks} must be a list of callbacks.", x = "Got {describe_value(callbacks)}."), call = call)
   for (cb in callbacks) {
     if (!inherits(cb, "recurrent_callback"))
-      tr_abort(c("Each element of {.arg callbacks} must be a callback, made by a {.fn callback_*} function or {.fn Callback}.",
-                 x = "Got {tr_got(cb)}."), call = call)
+      recurrent_abort(c("Each element of {.arg callbacks} must be a callback, made by a {.fn callback_*} function or {.fn Callback}.",
+                        x = "Got {describe_value(cb)}."), call = call)
   }
   unname(callbacks)
 }
 
 parse_validation_data <- function(validation_data, call) {
   if (!is.list(validation_data) || is.data.frame(validation_data) || !length(validation_data) %in% 2:3)
-    tr_abort(c("{.arg validation_data} must be {.code list(x_val, y_val)} or {.code list(x_val, y_val, sample_weight_val)}.",
-               x = "Got {tr_got(validation_data)}."), call = call)
+    recurrent_abort(c("{.arg validation_data} must be {.code list(x_val, y_val)} or {.code list(x_val, y_val, sample_weight_val)}.",
+                      x = "Got {describe_value(validation_data)}."), call = call)
   sw <- if (length(validation_data) == 3) validation_data[[3]] else NULL
   prepare_xy(validation_data[[1]], validation_data[[2]], sw, call, what = "validation_data[[1]]")
 }
@@ -235,10 +235,10 @@ check_stateful_fit <- function(model, n, batch_size, shuffle, call) {
                               "Shuffling breaks that link; use {.code shuffle = FALSE}.")),
                   class = "recurrent_warning_stateful_shuffle", call = call)
   if (n %% batch_size != 0)
-    tr_abort(c("A model with stateful layers needs every batch to have {.arg batch_size} samples.",
-               x = "{n} sample{?s} do not divide into batches of {batch_size}.",
-               i = "Drop the remainder or choose a {.arg batch_size} that divides the number of samples."),
-             call = call)
+    recurrent_abort(c("A model with stateful layers needs every batch to have {.arg batch_size} samples.",
+                      x = "{n} sample{?s} do not divide into batches of {batch_size}.",
+                      i = "Drop the remainder or choose a {.arg batch_size} that divides the number of samples."),
+                    call = call)
   invisible()
 }
 
@@ -289,12 +289,12 @@ evaluate.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size
                                      verbose = getOption("keras.verbose", default = "auto"),
                                      sample_weight = NULL, steps = NULL, callbacks = NULL) {
   call <- rlang::current_env()
-  tr_check_dots_empty(list(...), call = call)
+  check_dots_empty(list(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "evaluate", call)
   verbose <- resolve_verbose(verbose, call)
   batch_size <- check_batch_size(batch_size, call)
-  steps <- tr_count(steps, call = call, min = 1, null_ok = TRUE)
+  steps <- check_count(steps, call = call, min = 1, null_ok = TRUE)
   callbacks <- check_callbacks(callbacks, call)
   wrapper <- wrap_layer(model)
   for (cb in callbacks) cb$set_model(wrapper)

@@ -15,16 +15,16 @@ training_state <- function(model) layer_private(model)$.train_state
 model_r6 <- function(object, arg = rlang::caller_arg(object), call = rlang::caller_env()) {
   layer <- unwrap_layer(object, arg = arg, call = call)
   if (!inherits(layer, "Model"))
-    tr_abort(c("{.arg {arg}} must be a model.", x = "Got a layer ({.cls {class(layer)[1]}})."), call = call)
+    recurrent_abort(c("{.arg {arg}} must be a model.", x = "Got a layer ({.cls {class(layer)[1]}})."), call = call)
   layer
 }
 
 require_compiled <- function(model, what, call) {
   st <- training_state(model)
   if (is.null(st))
-    tr_abort(c("You must call {.fn compile} on the model before {.fn {what}}.",
-               i = "For example: {.code compile(model, optimizer = \"adam\", loss = \"mse\")}."),
-             class = "recurrent_error_not_compiled", call = call)
+    recurrent_abort(c("You must call {.fn compile} on the model before {.fn {what}}.",
+                      i = "For example: {.code compile(model, optimizer = \"adam\", loss = \"mse\")}."),
+                    class = "recurrent_error_not_compiled", call = call)
   st
 }
 
@@ -63,15 +63,15 @@ compile.recurrent_model <- function(object, optimizer = "rmsprop", loss = NULL, 
                                     loss_weights = NULL, weighted_metrics = NULL, run_eagerly = FALSE,
                                     steps_per_execution = 1L, jit_compile = "auto", auto_scale_loss = TRUE) {
   call <- rlang::current_env()
-  tr_check_dots_empty(list(...), call = call)
+  check_dots_empty(list(...), call = call)
   model <- model_r6(object)
   opt <- resolve_optimizer(optimizer, call = call)
   check_loss_spec(loss, call)
   check_metrics_spec(metrics, "metrics", call)
   check_metrics_spec(weighted_metrics, "weighted_metrics", call)
   if (!is.null(loss_weights) && (!is.numeric(unlist(loss_weights)) || anyNA(unlist(loss_weights))))
-    tr_abort(c("{.arg loss_weights} must be numbers, one per output.", x = "Got {tr_got(loss_weights)}."),
-             call = call)
+    recurrent_abort(c("{.arg loss_weights} must be numbers, one per output.", x = "Got {describe_value(loss_weights)}."),
+                    call = call)
   st <- new.env(parent = emptyenv())
   st$optimizer <- opt
   st$loss_spec <- loss
@@ -110,11 +110,11 @@ check_metrics_spec <- function(metrics, arg, call) {
   for (m in flat) {
     if (is.character(m) && tolower(m) %in% c("accuracy", "acc")) next
     if (is.character(m) && !tolower(m) %in% names(metric_registry()))
-      tr_abort(c("Unknown metric {.val {m}} in {.arg {arg}}.",
-                 i = "Known names: {.val {c('accuracy', names(metric_registry()))}}."), call = call)
+      recurrent_abort(c("Unknown metric {.val {m}} in {.arg {arg}}.",
+                        i = "Known names: {.val {c('accuracy', names(metric_registry()))}}."), call = call)
     if (!is.character(m) && !is.function(m))
-      tr_abort(c("Each entry of {.arg {arg}} must be a metric name, object or function.", x = "Got {tr_got(m)}."),
-               call = call)
+      recurrent_abort(c("Each entry of {.arg {arg}} must be a metric name, object or function.", x = "Got {describe_value(m)}."),
+                      call = call)
   }
   invisible()
 }
@@ -154,7 +154,7 @@ per_output <- function(spec, out_names, arg, call, flat_ok = TRUE) {
     return(lapply(out_names, function(o) spec[[o]]))
   if (is.list(spec) && !is.object(spec) && length(spec) == n) return(spec)
   if (flat_ok) return(rep(list(spec), n))
-  tr_abort(c("{.arg {arg}} must have one entry per output ({n}).", x = "Got {length(spec)}."), call = call)
+  recurrent_abort(c("{.arg {arg}} must have one entry per output ({n}).", x = "Got {length(spec)}."), call = call)
 }
 
 build_compiled <- function(model, st, y, y_pred, call) {
@@ -171,7 +171,7 @@ build_compiled <- function(model, st, y, y_pred, call) {
     if (is.numeric(w)) w <- as.list(w)
     w <- unlist(per_output(w, out_names, "loss_weights", call, flat_ok = length(w) == 1))
     if (length(w) != length(outs))
-      tr_abort("{.arg loss_weights} must have one number per output ({length(outs)}).", call = call)
+      recurrent_abort("{.arg loss_weights} must have one number per output ({length(outs)}).", call = call)
     as.numeric(w)
   }
   st$output_loss_trackers <- if (length(outs) > 1)
@@ -239,7 +239,7 @@ compute_total_loss <- function(model, st, y, y_pred, sample_weight, call) {
     lf <- st$losses[[i]]
     if (is.null(lf)) next
     if (is.null(ys[[i]]))
-      tr_abort("The model's output {i} has a loss but {.arg y} has no target for it.", call = call)
+      recurrent_abort("The model's output {i} has a loss but {.arg y} has no target for it.", call = call)
     l <- lf(ys[[i]], outs[[i]], sample_weight)
     if (st$loss_weight_values[i] != 1) l <- op_multiply(l, st$loss_weight_values[i])
     per_output_values[i] <- as.numeric(as.array(l))
@@ -252,8 +252,8 @@ compute_total_loss <- function(model, st, y, y_pred, sample_weight, call) {
     total <- if (is.null(total)) extra else op_add(total, extra)
   }
   if (is.null(total))
-    tr_abort(c("No loss to compute.", i = "Provide a {.arg loss} argument in {.fn compile}."),
-             class = "recurrent_error_no_loss", call = call)
+    recurrent_abort(c("No loss to compute.", i = "Provide a {.arg loss} argument in {.fn compile}."),
+                    class = "recurrent_error_no_loss", call = call)
   list(loss = total, per_output = per_output_values)
 }
 
@@ -348,7 +348,7 @@ train_on_batch <- function(object, x, y = NULL, sample_weight = NULL, class_weig
   data <- prepare_xy(x, y, sample_weight, call)
   if (!is.null(class_weight)) {
     if (!is.null(data$sample_weight))
-      tr_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
+      recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
     data$sample_weight <- class_weight_to_sample_weight(data$y, class_weight, call)
   }
   logs <- train_step(wrap_layer(model), model, st, data$x, data$y, data$sample_weight, call)
@@ -359,7 +359,7 @@ train_on_batch <- function(object, x, y = NULL, sample_weight = NULL, class_weig
 #' @export
 test_on_batch <- function(object, x, y = NULL, sample_weight = NULL, ...) {
   call <- rlang::current_env()
-  tr_check_dots_empty(list(...), call = call)
+  check_dots_empty(list(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "test_on_batch", call)
   data <- prepare_xy(x, y, sample_weight, call)
