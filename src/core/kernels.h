@@ -47,10 +47,30 @@ void broadcast_binary(const Shape& out, const T* a, const Shape& as, const T* b,
     o[0] = f(a[0], b[0]);
     return;
   }
+  // The inner loop gets its strides as constants in the common cases (contiguous, or
+  // one operand broadcast along the row) so that the compiler vectorises it.
+  auto row = [&f](int64_t n, const T* __restrict pa, int64_t ia, const T* __restrict pb, int64_t ib,
+                  T* __restrict po) {
+    if (ia == 1 && ib == 1) {
+      for (int64_t j = 0; j < n; ++j) po[j] = f(pa[j], pb[j]);
+    } else if (ia == 1 && ib == 0) {
+      const T vb = pb[0];
+      for (int64_t j = 0; j < n; ++j) po[j] = f(pa[j], vb);
+    } else if (ia == 0 && ib == 1) {
+      const T va = pa[0];
+      for (int64_t j = 0; j < n; ++j) po[j] = f(va, pb[j]);
+    } else {
+      for (int64_t j = 0; j < n; ++j) po[j] = f(pa[j * ia], pb[j * ib]);
+    }
+  };
+  if (as == out && bs == out) {
+    row(numel(out), a, 1, b, 1, o);
+    return;
+  }
   const Strides sa = broadcast_strides(as, nd, out), sb = broadcast_strides(bs, nd, out);
   const int64_t inner = out[nd - 1], ia = sa[nd - 1], ib = sb[nd - 1];
   for_each_row(out, sa, sb, [&](int64_t oa, int64_t ob) {
-    for (int64_t j = 0; j < inner; ++j) o[j] = f(a[oa + j * ia], b[ob + j * ib]);
+    row(inner, a + oa, ia, b + ob, ib, o);
     o += inner;
   });
 }
