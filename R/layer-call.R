@@ -173,13 +173,12 @@ eager_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
   if (info$has_training) args$training <- training %||% info$training_default %||% FALSE
   if (info$has_mask && !is.null(mask)) args$mask <- mask
 
-  # a calling handler costs nothing until an error: our own errors pass through,
-  # the user's are chained under a message naming the layer
+  # a calling handler costs nothing until an error
   outputs <- withCallingHandlers({
     if (!isTRUE(layer$built)) maybe_build(layer, inputs, extras)
     do.call(layer$call, args)
   }, error = function(cnd) {
-    if (inherits(cnd, "recurrent_error")) return()
+    if (names_its_cause(cnd)) return()
     cli::cli_abort(c("Calling layer {.val {layer$name}} ({.cls {class(layer)[1]}}) failed."),
                    parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
   })
@@ -233,3 +232,8 @@ propagate_mask <- function(layer, priv, inputs, outputs, mask) {
   }
   outputs
 }
+
+# Errors raised by the package's R code already name the argument or layer at fault
+# and pass through; the user's errors and the ops' (C++) errors are chained under a
+# message naming the layer that failed.
+names_its_cause <- function(cnd) inherits(cnd, "recurrent_error") && !inherits(cnd, "C++Error")

@@ -161,7 +161,7 @@ symbolic_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
     maybe_build(layer, inputs, extras)
     specs <- output_specs(layer, inputs, extras, training, mask)
   }, error = function(cnd) {
-    if (inherits(cnd, "recurrent_error")) return(rlang::zap())
+    if (names_its_cause(cnd)) return(rlang::zap())
     cli::cli_abort("Calling layer {.val {layer$name}} ({.cls {class(layer)[1]}}) on a symbolic input failed.",
                    parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
   })

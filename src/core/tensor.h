@@ -7,6 +7,13 @@
 #include <string>
 #include <vector>
 
+// A user-facing error (bad shapes, bad arguments). It is named at global scope because
+// Rcpp makes an R condition whose first class is the C++ type's name: R code catches
+// these as `recurrent_error`, like the package's other errors.
+struct recurrent_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 namespace recurrent {
 namespace core {
 
@@ -16,10 +23,7 @@ enum class DType : int { Float32 = 0, Float64 = 1, Int32 = 2, Bool = 3 };
 
 using Shape = std::vector<int64_t>;
 
-// A user-facing error (bad shapes, bad arguments). The bindings turn it into an R error.
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using Error = ::recurrent_error;
 
 const char* dtype_name(DType d);
 DType dtype_from_name(const std::string& name);

@@ -21,6 +21,16 @@ test_that("op_matmul and %*% match base matrix products", {
   expect_error(op_matmul(f64(a), f64(a)), "op_matmul.*\\(2, 3\\).*\\(2, 3\\)")
 })
 
+test_that("a shape error from an op is a recurrent_error, and names the layer it happened in", {
+  err <- expect_error(op_matmul(array(1, c(2, 3)), array(1, c(4, 5))), class = "recurrent_error")
+  expect_match(conditionMessage(err), "op_matmul: inner dimensions do not match: shapes (2, 3) and (4, 5)", fixed = TRUE)
+  bad <- Layer("BadProduct", call = function(inputs) op_matmul(inputs, array(1, c(4, 5))))
+  err <- expect_error(bad()(array(1, c(2, 3))), class = "recurrent_error_call")
+  expect_match(conditionMessage(err), "BadProduct")
+  expect_s3_class(err$parent, "recurrent_error")
+  expect_match(conditionMessage(err$parent), "shapes (2, 3) and (4, 5)", fixed = TRUE)
+})
+
 test_that("op_dot follows NumPy's dot", {
   a <- matrix(c(1, 2, 3, 4, 5, 6), 2, 3)
   b <- matrix(c(1, 0, -1, 2, 1, 0), 3, 2)
