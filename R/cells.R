@@ -41,13 +41,7 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
       self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
       self$dropout <- check_rate(dropout, "dropout", call = NULL)
       self$recurrent_dropout <- check_rate(recurrent_dropout, "recurrent_dropout", call = NULL)
-      if (!is.null(seed)) {
-        if (!is.numeric(seed) || length(seed) != 1 || is.na(seed) || seed != trunc(seed))
-          cli::cli_abort(c("{.arg seed} must be {.code NULL} or a whole number.", x = "Got {.obj_type_friendly {seed}}."),
-                         class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-        seed <- as.integer(seed)
-      }
-      self$seed <- seed
+      self$seed <- check_seed(seed, "seed", call = NULL)
       self$output_size <- self$units
       private$.fusable <- fused_activation_supported(activation) &&
         (private$.kind == "simple" || fused_activation_supported(recurrent_activation))
