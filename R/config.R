@@ -41,8 +41,7 @@ config_epsilon <- function() the$epsilon
 #' @rdname config_floatx
 #' @export
 config_set_epsilon <- function(value) {
-  if (!is.numeric(value) || length(value) != 1 || is.na(value) || value <= 0)
-    cli::cli_abort("{.arg value} must be a positive number.", class = c("recurrent_error_argument", "recurrent_error"))
+  check_number(value, min = 0, min_open = TRUE)
   old <- the$epsilon
   the$epsilon <- value
   invisible(old)

@@ -227,10 +227,9 @@ Dropout <- R6::R6Class("Dropout",
 #' @export
 layer_dropout <- function(object, rate, noise_shape = NULL, seed = NULL, ...) {
   object <- if (missing(object)) NULL else object
-  if (missing(rate) || !is.numeric(rate) || length(rate) != 1 || is.na(rate) || rate < 0 || rate >= 1)
-    cli::cli_abort(c("{.arg rate} must be a number in [0, 1).",
-                     x = if (!missing(rate)) "Got {.obj_type_friendly {rate}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"))
+  if (missing(rate))
+    recurrent_abort(c("{.arg rate} is missing.", i = "Write {.code layer_dropout(rate = 0.5)}."))
+  check_number(rate, min = 0, max = 1, max_open = TRUE)
   seed <- check_seed(seed)
   create_layer(Dropout, object, list(rate = rate, noise_shape = noise_shape, seed = seed, ...))
 }
@@ -279,9 +278,7 @@ Masking <- R6::R6Class("Masking",
 #' @export
 layer_masking <- function(object, mask_value = 0, ...) {
   object <- if (missing(object)) NULL else object
-  if (!is.numeric(mask_value) || length(mask_value) != 1 || is.na(mask_value))
-    cli::cli_abort(c("{.arg mask_value} must be a number.", x = "Got {.obj_type_friendly {mask_value}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"))
+  check_number(mask_value)
   create_layer(Masking, object, list(mask_value = mask_value, ...))
 }
 attr(layer_masking, "r6_class") <- Masking

@@ -42,12 +42,8 @@ regularizer_l2 <- function(l2 = 0.01) regularizer_l1_l2_impl("L2", l1 = 0, l2 = 
 regularizer_l1_l2 <- function(l1 = 0, l2 = 0) regularizer_l1_l2_impl("L1L2", l1 = l1, l2 = l2)
 
 regularizer_l1_l2_impl <- function(class_name, l1, l2, call = rlang::caller_env()) {
-  for (nm in c("l1", "l2")) {
-    v <- get(nm)
-    if (!is.numeric(v) || length(v) != 1 || is.na(v) || v < 0)
-      cli::cli_abort(c("{.arg {nm}} must be a non-negative number.", x = "Got {.obj_type_friendly {v}}."),
-                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  }
+  check_number(l1, "l1", call, min = 0)
+  check_number(l2, "l2", call, min = 0)
   config <- switch(class_name, L1 = list(l1 = l1), L2 = list(l2 = l2), list(l1 = l1, l2 = l2))
   new_regularizer(class_name, function(x) {
     x <- as_float_tensor(x)
