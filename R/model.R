@@ -43,9 +43,7 @@ model_get_layer <- function(model, name = NULL, index = NULL, call = NULL) {
     cli::cli_abort("Give either {.arg name} or {.arg index}, not both.",
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
   if (!is.null(index)) {
-    if (!is.numeric(index) || length(index) != 1 || is.na(index) || index != trunc(index))
-      cli::cli_abort(c("{.arg index} must be a whole number.", x = "Got {.obj_type_friendly {index}}."),
-                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    check_count(index, "index", call, min = -Inf)
     n <- length(layers)
     if (index == 0)
       cli::cli_abort(c("{.arg index} is 1-based; 0 is not a layer index.", i = "The first layer is {.code index = 1}."),
@@ -57,9 +55,7 @@ model_get_layer <- function(model, name = NULL, index = NULL, call = NULL) {
     return(wrap_layer(layers[[pos]]))
   }
   if (!is.null(name)) {
-    if (!is.character(name) || length(name) != 1)
-      cli::cli_abort(c("{.arg name} must be a string.", x = "Got {.obj_type_friendly {name}}."),
-                     class = c("recurrent_error_argument", "recurrent_error"), call = call)
+    check_string(name, "name", call)
     for (l in layers) if (identical(l$name, name)) return(wrap_layer(l))
     nms <- vapply(layers, function(l) l$name, "")
     cli::cli_abort(c("No layer named {.val {name}}.", i = "Layers: {.val {nms}}."),
@@ -196,10 +192,7 @@ prepare_predict_input <- function(x) {
 model_predict <- function(model, x, batch_size = NULL, steps = NULL, verbose = 0L, call = rlang::caller_env()) {
   x <- prepare_predict_input(x)
   if (is.null(batch_size)) batch_size <- 32L
-  if (!is.numeric(batch_size) || length(batch_size) != 1 || is.na(batch_size) || batch_size < 1 ||
-      batch_size != trunc(batch_size))
-    cli::cli_abort(c("{.arg batch_size} must be a positive whole number.", x = "Got {.obj_type_friendly {batch_size}}."),
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  check_count(batch_size, "batch_size", call, min = 1)
   leaves <- if (is.list(x) && !is.object(x)) x else list(x)
   ns <- vapply(leaves, function(l) {
     d <- if (op_is_tensor(l)) dim(l) else (dim(l) %||% length(l))

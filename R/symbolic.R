@@ -88,13 +88,7 @@ make_input_layer <- function(shape = NULL, batch_size = NULL, dtype = NULL, batc
     cli::cli_abort("An input needs a {.arg shape} (or a {.arg batch_shape}).",
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
   if (is.null(batch_shape)) {
-    if (!is.null(batch_size)) {
-      if (!is.numeric(batch_size) || length(batch_size) != 1 || is.na(batch_size) || batch_size < 1 ||
-          batch_size != trunc(batch_size))
-        cli::cli_abort(c("{.arg batch_size} must be a positive whole number.", x = "Got {.obj_type_friendly {batch_size}}."),
-                       class = c("recurrent_error_argument", "recurrent_error"), call = call)
-      batch_size <- as.integer(batch_size)
-    }
+    batch_size <- check_count(batch_size, "batch_size", call, min = 1, null_ok = TRUE)
     batch_shape <- c(list(batch_size), rlang::try_fetch(as_shape_list(shape), error = function(cnd)
       cli::cli_abort("{.arg shape} is not a valid shape.", parent = cnd,
                      class = c("recurrent_error_argument", "recurrent_error"), call = call)))
