@@ -271,7 +271,7 @@ op_broadcast_to <- function(x, shape) .Call(`_recurrent_cpp_broadcast_to`, x, as
 #' op_one_hot(factor(c("b", "a", "c")))
 #' @export
 op_one_hot <- function(x, num_classes, axis = -1L, dtype = NULL, sparse = FALSE, zero_indexed = FALSE) {
-  if (isTRUE(sparse)) recurrent_abort("Sparse tensors are not supported: {.arg sparse} must be {.val {FALSE}}.")
+  if (isTRUE(sparse)) recurrent_abort("Sparse tensors are not supported: {.arg sparse} must be {.code FALSE}.")
   if (is.factor(x)) {
     if (missing(num_classes)) num_classes <- nlevels(x)
     x <- as.integer(x) - 1L

@@ -23,10 +23,7 @@ as_axis0 <- function(axis, arg = "axis", call = rlang::caller_env()) {
 
 # A single axis (0-based result), as as_axis0() but exactly one value.
 as_axis0_1 <- function(axis, arg = "axis", call = rlang::caller_env()) {
-  if (!is.numeric(axis) || length(axis) != 1L || is.na(axis) || axis != trunc(axis)) {
-    got <- describe_value(axis)
-    recurrent_abort(c("{.arg {arg}} must be a single whole number.", x = "Got {got}."), call = call)
-  }
+  check_count(axis, arg, call, min = -Inf)
   if (axis == 0)
     recurrent_abort(c("{.arg {arg}} is 1-based, so 0 is not an axis.",
                       i = "Use 1 for the first axis and -1 for the last."), call = call)
