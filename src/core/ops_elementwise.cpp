@@ -427,7 +427,13 @@ Tensor unary(Unary op, const Tensor& x0) {
       Tensor gc = as_dtype(g, x.dtype());
       const T* pg = gc.data<T>();
       T* pr = gx.data<T>();
-      for (int64_t i = 0; i < x.size(); ++i) pr[i] = pg[i] * unary_grad(op, px[i], py[i]);
+      const int64_t n = x.size();
+      switch (op) {  // the common activations get loops the compiler vectorises
+        case Unary::Tanh: for (int64_t i = 0; i < n; ++i) pr[i] = pg[i] * (T(1) - py[i] * py[i]); break;
+        case Unary::Sigmoid: for (int64_t i = 0; i < n; ++i) pr[i] = pg[i] * py[i] * (T(1) - py[i]); break;
+        case Unary::Exp: for (int64_t i = 0; i < n; ++i) pr[i] = pg[i] * py[i]; break;
+        default: for (int64_t i = 0; i < n; ++i) pr[i] = pg[i] * unary_grad(op, px[i], py[i]);
+      }
       return 0;
     });
     return std::vector<Tensor>{gx};

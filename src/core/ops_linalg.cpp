@@ -91,6 +91,50 @@ void small_gemm(int64_t m, int64_t k, int64_t n, const T* A, const T* B, T* C) {
   }
 }
 
+// x (rows, cols) row-major as it is, or, when `transpose`, its transpose copied into
+// `scratch` (cols, rows).
+template <typename T>
+const T* transposed_copy(const T* x, int64_t rows, int64_t cols, bool transpose, std::vector<T>& scratch) {
+  if (!transpose) return x;
+  scratch.resize(static_cast<size_t>(rows * cols));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) scratch[static_cast<size_t>(j * rows + i)] = x[i * cols + j];
+  return scratch.data();
+}
+
+template <typename T>
+struct Scratch {
+  std::vector<T> a, b;
+};
+
+// C = op(A) op(B) for row-major A (ar, ac), B (br, bc), where op transposes when asked.
+// Small products (a cell's per-step products and their gradients) skip Eigen's packing:
+// a transposed operand is copied to row-major, which costs less than that packing.
+template <typename T>
+void product(const T* a, int64_t ar, int64_t ac, bool ta, const T* b, int64_t br, int64_t bc, bool tb, T* c,
+             Scratch<T>& scratch) {
+  const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+  MutMap<T> C(c, m, n);
+  if (k == 0) {
+    C.setZero();
+    return;
+  }
+  if (m * k * n <= kSmallGemm) {
+    small_gemm(m, k, n, transposed_copy(a, ar, ac, ta, scratch.a), transposed_copy(b, br, bc, tb, scratch.b), c);
+    return;
+  }
+  ConstMap<T> A(a, ar, ac), B(b, br, bc);
+  if (!ta && !tb) {
+    C.noalias() = A * B;
+  } else if (ta && !tb) {
+    C.noalias() = A.transpose() * B;
+  } else if (!ta && tb) {
+    C.noalias() = A * B.transpose();
+  } else {
+    C.noalias() = A.transpose() * B.transpose();
+  }
+}
+
 // op(a) @ op(b) for a (..., r, c) and b (..., r, c) with broadcast batch dims, where
 // op transposes the last two dims when asked. Inputs must share a float dtype.
 Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
@@ -115,22 +159,10 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     const kernels::Strides sa = kernels::broadcast_strides(ba, batch.size(), batch);
     const kernels::Strides sb = kernels::broadcast_strides(bb, batch.size(), batch);
     T* pc = out.data<T>();
+    Scratch<T> scratch;
     kernels::for_each_offset(batch, sa, sb, [&](int64_t ma, int64_t mb) {
-      ConstMap<T> A(a.data<T>() + ma * ar * ac, ar, ac);
-      ConstMap<T> B(b.data<T>() + mb * br * bc, br, bc);
-      MutMap<T> C(pc, m, n);
+      product(a.data<T>() + ma * ar * ac, ar, ac, ta, b.data<T>() + mb * br * bc, br, bc, tb, pc, scratch);
       pc += m * n;
-      if (k == 0) {
-        C.setZero();
-      } else if (!ta && !tb) {
-        C.noalias() = A * B;
-      } else if (ta && !tb) {
-        C.noalias() = A.transpose() * B;
-      } else if (!ta && tb) {
-        C.noalias() = A * B.transpose();
-      } else {
-        C.noalias() = A.transpose() * B.transpose();
-      }
     });
     return 0;
   });
@@ -212,11 +244,9 @@ Tensor matmul(const Tensor& a0, const Tensor& b0) {
       gb = Tensor(bd.shape(), bd.dtype());
       dispatch(ad.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        ConstMap<T> G(g.data<T>(), rows, n);
-        ConstMap<T> A(ad.data<T>(), rows, k);
-        ConstMap<T> B(bd.data<T>(), k, n);
-        MutMap<T>(ga.data<T>(), rows, k).noalias() = G * B.transpose();
-        MutMap<T>(gb.data<T>(), k, n).noalias() = A.transpose() * G;
+        Scratch<T> scratch;
+        product(g.data<T>(), rows, n, false, bd.data<T>(), k, n, true, ga.data<T>(), scratch);
+        product(ad.data<T>(), rows, k, true, g.data<T>(), rows, n, false, gb.data<T>(), scratch);
         return 0;
       });
     } else {
