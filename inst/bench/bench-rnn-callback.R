@@ -3,10 +3,10 @@
 # (options(recurrent.replay_cells = FALSE)), (b) the loop calling an R step that does
 # no work, also at every timestep: the cost of the callback itself, and (c) the same
 # step in C++ (the fused SimpleRNN kernel with a linear activation and no bias computes
-# exactly x W + h U). By default the loop calls the cell in R for timesteps 1-3 and
-# replays the ops it recorded for the rest (src/core/rnn/replay.h). Forward only,
-# float32, batch 32, 5 features, 32 units, 1000 timesteps; median CPU time of several
-# runs, all in one process.
+# exactly x W + h U); then forward + backward of the R cell and of the C++ step. By
+# default the loop calls the cell in R for timesteps 1-3 and replays the ops it
+# recorded for the rest (src/core/rnn/replay.h). float32, batch 32, 5 features, 32
+# units, 1000 timesteps; median CPU time of several runs, all in one process.
 #
 #   Rscript inst/bench/bench-rnn-callback.R [repetitions]
 #
@@ -84,8 +84,14 @@ every_step <- function(f) function() {
   on.exit(options(old))
   f()
 }
+# a training step's forward and backward: gradients of sum(output) for the two weights
+train <- function(forward) function() {
+  loss <- recurrent:::with_gradient_recording(op_sum(forward()))
+  recurrent:::gradients(loss, list(minimal$cell$kernel, minimal$cell$recurrent_kernel))
+}
 timed <- list(r_cell = function() minimal(x), r_every_step = every_step(function() minimal(x)),
-              r_empty = every_step(function() empty(x)), cpp_step = fused)
+              r_empty = every_step(function() empty(x)), cpp_step = fused,
+              r_cell_train = train(function() minimal(x)), cpp_step_train = train(function() fused()[[1]]))
 if (!is.na(only)) {
   # for callgrind: one warm-up call and `repetitions` calls of one case, untimed
   if (only == "cpp_step") invisible(minimal(x))
@@ -124,3 +130,6 @@ cat(sprintf("%-52s %8.2f us/timestep\n", "empty R cell at every timestep (callba
 cat(sprintf("%-52s %8.2f us/timestep\n", "same step in C++ (fused kernel)", us[["cpp_step"]]))
 cat(sprintf("R cell / C++ step: %.2fx (R called at every timestep: %.1fx)\n",
             us[["r_cell"]] / us[["cpp_step"]], us[["r_every_step"]] / us[["cpp_step"]]))
+cat("forward + backward (gradients of sum(output) for both weights):\n")
+cat(sprintf("%-52s %8.2f us/timestep\n", "MinimalRNNCell written in R", us[["r_cell_train"]]))
+cat(sprintf("%-52s %8.2f us/timestep\n", "same step in C++ (fused kernel, hand-written BPTT)", us[["cpp_step_train"]]))
