@@ -90,7 +90,7 @@ Tensor from_r_array(SEXP x, DType dtype) {
   } else if (n != 1) {
     shape.push_back(n);
   }
-  Tensor t(shape, dtype);
+  Tensor t = Tensor::empty(shape, dtype);  // every element is copied from x below
   auto value = [&](R_xlen_t i) -> double {
     switch (TYPEOF(x)) {
       case REALSXP: return REAL(x)[i];

@@ -162,7 +162,7 @@ const char* binary_name(Binary op) {
 Tensor binary_raw(Binary op, const Tensor& a0, const Tensor& b0) {
   const DType dt = promote(a0.dtype(), b0.dtype());
   Tensor a = as_dtype(a0, dt), b = as_dtype(b0, dt);
-  Tensor out(broadcast_shapes(a.shape(), b.shape(), binary_name(op)), dt);
+  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), binary_name(op)), dt);
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     if (arith_kernel<T>(op, a, b, out)) return 0;
@@ -399,7 +399,7 @@ Tensor unary(Unary op, const Tensor& x0) {
                          op == Unary::Relu;
   const DType dt = is_float(x0.dtype()) ? x0.dtype() : (keeps_int ? DType::Int32 : DType::Float32);
   Tensor x = as_dtype(x0, dt).detach();
-  Tensor out(x.shape(), dt);
+  Tensor out = Tensor::empty(x.shape(), dt);
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
@@ -419,7 +419,7 @@ Tensor unary(Unary op, const Tensor& x0) {
   Tensor od = out.detach();
   record(unary_name(op), {x0}, out, [op, x, od](const std::vector<Tensor>& go) {
     const Tensor& g = go[0];
-    Tensor gx(x.shape(), x.dtype());
+    Tensor gx = Tensor::empty(x.shape(), x.dtype());
     dispatch(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();

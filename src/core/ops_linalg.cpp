@@ -150,7 +150,7 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  Tensor out(out_shape, a.dtype());
+  Tensor out = Tensor::empty(out_shape, a.dtype());  // product() writes every element
   const int64_t nb = numel(batch);
   if (nb == 0 || m == 0 || n == 0) return out;
   dispatch(a.dtype(), [&](auto tag) {
@@ -178,10 +178,11 @@ Tensor flat_gemm(const Tensor& a, const Tensor& b) {
                 shape_str(b.shape()));
   Shape out_shape(a.shape().begin(), a.shape().end() - 1);
   out_shape.push_back(n);
-  // zeros and +=: Eigen's `=` would clear the output a second time before its GEMM
-  Tensor out = Tensor::zeros(out_shape, a.dtype());
-  if (k == 0) return out;
+  if (k == 0) return Tensor::zeros(out_shape, a.dtype());
   const int64_t rows = a.size() / k;
+  // small_gemm() writes every element; Eigen gets zeros and +=, as its `=` would clear
+  // the output a second time before its GEMM
+  Tensor out = rows * k * n <= kSmallGemm ? Tensor::empty(out_shape, a.dtype()) : Tensor::zeros(out_shape, a.dtype());
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (rows * k * n <= kSmallGemm) {
@@ -240,8 +241,8 @@ Tensor matmul(const Tensor& a0, const Tensor& b0) {
       // a (..., m, k), b (k, n), g (..., m, n)
       const int64_t k = bd.dim(0), n = bd.dim(1);
       const int64_t rows = g.size() / (n == 0 ? 1 : n);
-      ga = Tensor(ad.shape(), ad.dtype());
-      gb = Tensor(bd.shape(), bd.dtype());
+      ga = Tensor::empty(ad.shape(), ad.dtype());  // product() writes every element
+      gb = Tensor::empty(bd.shape(), bd.dtype());
       dispatch(ad.dtype(), [&](auto tag) {
         using T = decltype(tag);
         Scratch<T> scratch;

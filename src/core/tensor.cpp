@@ -16,12 +16,13 @@ std::atomic<uint64_t> g_buffer_serial{0};
 int64_t live_buffer_bytes() { return g_live_bytes.load(); }
 uint64_t next_buffer_serial() { return g_buffer_serial.load(); }
 
-Buffer::Buffer(DType dtype, int64_t n) : serial(g_buffer_serial++) {
+Buffer::Buffer(DType dtype, int64_t n, bool zero) : serial(g_buffer_serial++) {
+  const size_t len = static_cast<size_t>(n);
   if (dtype == DType::Float32) {
-    f.resize(static_cast<size_t>(n));
+    f.reset(zero ? new float[len]() : new float[len]);
     bytes = n * static_cast<int64_t>(sizeof(float));
   } else {
-    d.resize(static_cast<size_t>(n));
+    d.reset(zero ? new double[len]() : new double[len]);
     bytes = n * static_cast<int64_t>(sizeof(double));
   }
   g_live_bytes += bytes;
@@ -61,18 +62,21 @@ std::string shape_str(const Shape& s) {
   return o.str();
 }
 
-Tensor::Tensor(Shape shape, DType dtype) : p_(std::make_shared<TensorImpl>()) {
+Tensor::Tensor(Shape shape, DType dtype) : Tensor(std::move(shape), dtype, true) {}
+
+Tensor::Tensor(Shape shape, DType dtype, bool zero) : p_(std::make_shared<TensorImpl>()) {
   for (auto d : shape)
     if (d < 0) throw Error("tensor shapes cannot have negative dimensions, got " + shape_str(shape));
-  p_->buf = std::make_shared<Buffer>(dtype, numel(shape));
+  p_->buf = std::make_shared<Buffer>(dtype, numel(shape), zero);
   p_->shape = std::move(shape);
   p_->dtype = dtype;
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) { return Tensor(shape, dtype); }
+Tensor Tensor::empty(const Shape& shape, DType dtype) { return Tensor(shape, dtype, false); }
 
 Tensor Tensor::full(const Shape& shape, DType dtype, double value) {
-  Tensor t(shape, dtype);
+  Tensor t = empty(shape, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
@@ -105,7 +109,7 @@ Tensor Tensor::detach() const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor t(shape(), dtype());
+  Tensor t = empty(shape(), dtype());
   if (dtype() == DType::Float32)
     std::memcpy(t.data<float>(), data<float>(), sizeof(float) * static_cast<size_t>(size()));
   else

@@ -40,11 +40,12 @@ int64_t live_buffer_bytes();
 uint64_t next_buffer_serial();
 
 struct Buffer {
-  std::vector<float> f;
-  std::vector<double> d;
+  std::unique_ptr<float[]> f;
+  std::unique_ptr<double[]> d;
   int64_t bytes = 0;
   uint64_t serial;
-  Buffer(DType dtype, int64_t n);
+  // zero = false leaves the values unset, for results that are then written in full
+  Buffer(DType dtype, int64_t n, bool zero);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -66,8 +67,11 @@ struct TensorImpl {
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(Shape shape, DType dtype);                 // uninitialised values
+  Tensor(Shape shape, DType dtype);                 // zeros
   static Tensor zeros(const Shape& shape, DType dtype);
+  // Values left unset: only for an op's result that its kernel writes in full (the
+  // hot products and elementwise ops, where clearing first would double the writes).
+  static Tensor empty(const Shape& shape, DType dtype);
   static Tensor full(const Shape& shape, DType dtype, double value);
   static Tensor scalar(double value, DType dtype);
 
@@ -103,13 +107,14 @@ class Tensor {
   uint64_t buffer_serial() const { return p_->buf->serial; }
 
  private:
+  Tensor(Shape shape, DType dtype, bool zero);
   std::shared_ptr<TensorImpl> p_;
 };
 
-template <> inline float* Tensor::data<float>() { return p_->buf->f.data(); }
-template <> inline double* Tensor::data<double>() { return p_->buf->d.data(); }
-template <> inline const float* Tensor::data<float>() const { return p_->buf->f.data(); }
-template <> inline const double* Tensor::data<double>() const { return p_->buf->d.data(); }
+template <> inline float* Tensor::data<float>() { return p_->buf->f.get(); }
+template <> inline double* Tensor::data<double>() { return p_->buf->d.get(); }
+template <> inline const float* Tensor::data<float>() const { return p_->buf->f.get(); }
+template <> inline const double* Tensor::data<double>() const { return p_->buf->d.get(); }
 
 // Calls fn.template operator()<T>() with T = float for float32 tensors and double otherwise.
 template <typename Fn>
