@@ -289,3 +289,175 @@ op_one_hot <- function(x, num_classes, axis = -1L, dtype = NULL, sparse = FALSE,
   perm <- append(seq_len(nd - 1L) - 1L, nd - 1L, after = pos)
   .Call(`_recurrent_cpp_transpose`, out, perm)
 }
+
+#' Swap or move axes of a tensor
+#'
+#' `op_swapaxes()` exchanges two axes of `x`. `op_moveaxis()` puts the axes
+#' `source` at positions `destination` of the result; the other axes keep their
+#' relative order. Both are permutations built on [op_transpose()], so gradients
+#' flow back through them.
+#'
+#' @param x A tensor or R array.
+#' @param axis1,axis2 The two axes to exchange (1-based; negative from the end).
+#' @param source The axes to move (1-based; negative from the end; distinct).
+#' @param destination Their positions in the result, one per `source` axis
+#'   (1-based; negative from the end; distinct).
+#' @returns A tensor with the same entries as `x`, axes reordered.
+#' @examples
+#' x <- op_zeros(c(2, 3, 4))
+#' dim(op_swapaxes(x, 1, 3))          # (4, 3, 2)
+#' dim(op_moveaxis(x, 1, -1))         # (3, 4, 2)
+#' dim(op_moveaxis(x, c(1, 2), c(3, 1)))  # (3, 4, 2)
+#' @export
+op_swapaxes <- function(x, axis1, axis2) {
+  nd <- length(value_dim(x))
+  a <- axis_positions(axis1, nd, "axis1", single = TRUE)
+  b <- axis_positions(axis2, nd, "axis2", single = TRUE)
+  perm <- seq_len(nd)
+  perm[c(a, b) + 1L] <- perm[c(b, a) + 1L]
+  op_transpose(x, perm)
+}
+
+#' @rdname op_swapaxes
+#' @export
+op_moveaxis <- function(x, source, destination) {
+  nd <- length(value_dim(x))
+  src <- axis_positions(source, nd, "source")
+  dst <- axis_positions(destination, nd, "destination")
+  if (length(src) != length(dst))
+    recurrent_abort(c("{.arg source} and {.arg destination} must name the same number of axes.",
+                      x = "Got {length(src)} and {length(dst)}."))
+  # the axes that stay, in order, then each moved axis inserted at its destination
+  perm <- setdiff(seq_len(nd) - 1L, src)
+  for (i in order(dst)) perm <- append(perm, src[[i]], after = dst[[i]])
+  op_transpose(x, perm + 1L)
+}
+
+#' Pad a tensor
+#'
+#' Adds entries before and after each axis of `x`. `pad_width` follows NumPy
+#' and Keras:
+#' * a single number `n`: `n` entries before and after every axis;
+#' * a pair `c(before, after)`: the same pair for every axis (also for a
+#'   matrix `x`: it is not one number per axis);
+#' * one pair per axis: a list such as `list(c(1, 1), c(0, 2))` or a matrix
+#'   with one row `c(before, after)` per axis.
+#'
+#' The new entries depend on `mode`:
+#' * `"constant"`: `constant_values` (0 by default);
+#' * `"reflect"`: the mirror image without repeating the edge entry
+#'   (`1 2 3` padded by 2 gives `3 2 1 2 3 2 1`); at most `size - 1` entries
+#'   per side;
+#' * `"symmetric"`: the mirror image including the edge entry (`2 1 1 2 3 3 2`);
+#'   at most `size` entries per side;
+#' * `"edge"`: copies of the edge entry;
+#' * `"wrap"`: the entries from the other end, as if the axis were periodic.
+#'
+#' NumPy's other modes (`"linear_ramp"`, `"maximum"`, `"mean"`, `"median"`,
+#' `"minimum"`, `"empty"`) and Torch's `"circular"` are not supported. The
+#' result is built from slices and joins, so gradients flow back to `x`.
+#'
+#' @param x A tensor or R array.
+#' @param pad_width A number, a `c(before, after)` pair, or one pair per axis
+#'   (list or matrix) of non-negative whole numbers.
+#' @param mode One of `"constant"` (default), `"reflect"`, `"symmetric"`,
+#'   `"edge"`, `"wrap"`.
+#' @param constant_values `NULL` (0) or a single number to pad with; only for
+#'   `mode = "constant"`.
+#' @returns A tensor of the dtype of `x`, each axis longer by `before + after`.
+#' @examples
+#' x <- op_convert_to_tensor(matrix(1:6, 2, 3, byrow = TRUE))
+#' op_pad(x, list(c(1, 0), c(0, 2)))
+#' op_pad(x, 1, constant_values = 9L)
+#' op_pad(op_convert_to_tensor(c(1, 2, 3)), 2, mode = "reflect")
+#' @export
+op_pad <- function(x, pad_width, mode = "constant", constant_values = NULL) {
+  mode <- check_string(mode)
+  supported <- c("constant", "reflect", "symmetric", "edge", "wrap")
+  if (!mode %in% supported) {
+    known <- c("linear_ramp", "maximum", "mean", "median", "minimum", "empty", "circular")
+    if (mode %in% known)
+      recurrent_abort(c("{.arg mode} {.val {mode}} is not supported.", i = "Use one of {.val {supported}}."))
+    recurrent_abort(c("{.arg mode} must be one of {.val {supported}}.", x = "Got {.val {mode}}."))
+  }
+  if (!is.null(constant_values) && mode != "constant")
+    recurrent_abort(c("{.arg constant_values} only applies to {.code mode = \"constant\"}.", x = "Got {.code mode = \"{mode}\"}."))
+  if (op_is_tensor(constant_values)) constant_values <- as.array(constant_values)
+  value <- if (is.null(constant_values)) 0 else check_number(constant_values, "constant_values")
+  x <- as_tensor_arg(x)
+  d <- dim(x)
+  pw <- pad_widths(pad_width, length(d))
+  dtype <- .Call(`_recurrent_cpp_dtype`, x)
+  for (k in seq_along(d)) {
+    before <- pw[k, 1]
+    after <- pw[k, 2]
+    if (before == 0 && after == 0) next
+    n <- d[[k]]
+    if (mode == "constant") {
+      block <- function(size) op_full(replace(d, k, size), value, dtype = dtype)
+      parts <- c(if (before > 0) list(block(before)), list(x), if (after > 0) list(block(after)))
+      x <- op_concatenate(parts, axis = k)
+    } else {
+      x <- op_take(x, pad_index(mode, n, before, after, k), axis = k)
+    }
+    d[[k]] <- n + before + after
+  }
+  x
+}
+
+# pad_width (any of the forms op_pad() takes) as an nd x 2 integer matrix of
+# (before, after) rows.
+pad_widths <- function(pad_width, nd, call = rlang::caller_env()) {
+  pw <- pad_width
+  if (op_is_tensor(pw)) pw <- as.array(pw)
+  bad <- function() {
+    got <- describe_value(pad_width)
+    recurrent_abort(c("{.arg pad_width} must be a number, a {.code c(before, after)} pair, or one pair per axis ({nd} pair{?s} here) as a list or a 2-column matrix.",
+                      x = "Got {got}."), call = call)
+  }
+  if (is.list(pw)) {
+    ok <- length(pw) > 0 && all(vapply(pw, function(p) is.numeric(p) && length(p) %in% 1:2, TRUE))
+    if (!ok) bad()
+    pw <- do.call(rbind, lapply(pw, function(p) rep_len(as.double(p), 2L)))
+  } else if (is.numeric(pw) && is.matrix(pw)) {
+    if (!ncol(pw) %in% 1:2 || nrow(pw) == 0) bad()
+    if (ncol(pw) == 1L) pw <- cbind(pw, pw)
+  } else if (is.numeric(pw) && length(pw) %in% 1:2 && length(dim(pw)) <= 1L) {
+    pw <- matrix(rep_len(as.double(pw), 2L), 1L)
+  } else {
+    bad()
+  }
+  if (anyNA(pw) || any(pw != trunc(pw)) || any(pw < 0)) {
+    got <- describe_value(pad_width)
+    recurrent_abort(c("{.arg pad_width} must hold non-negative whole numbers.", x = "Got {got}."), call = call)
+  }
+  if (nrow(pw) == 1L) {
+    pw <- pw[rep(1L, nd), , drop = FALSE]
+  } else if (nrow(pw) != nd) {
+    recurrent_abort(c("{.arg pad_width} must give one (before, after) pair per axis: {nd} pair{?s} for this tensor.",
+                      x = "Got {nrow(pw)} pairs."), call = call)
+  }
+  storage.mode(pw) <- "integer"
+  pw
+}
+
+# 1-based positions along an axis of size n that make up the padded axis.
+pad_index <- function(mode, n, before, after, k, call = rlang::caller_env()) {
+  limit <- switch(mode, reflect = n - 1L, symmetric = n, Inf)
+  if (max(before, after) > limit)
+    recurrent_abort(c("{.code mode = \"{mode}\"} pads at most {limit} entr{?y/ies} on each side of axis {k} (of size {n}).",
+                      x = "Got {before} before and {after} after."), call = call)
+  if (n == 0L)
+    recurrent_abort(c("{.code mode = \"{mode}\"} cannot pad axis {k}: it is empty."), call = call)
+  lead <- if (before == 0L) integer() else switch(mode,
+    reflect = seq(before + 1L, 2L),
+    symmetric = seq(before, 1L),
+    edge = rep(1L, before),
+    wrap = (seq(-before, -1L) %% n) + 1L)
+  trail <- if (after == 0L) integer() else switch(mode,
+    reflect = seq(n - 1L, n - after),
+    symmetric = seq(n, n - after + 1L),
+    edge = rep(n, after),
+    wrap = (seq(n, n + after - 1L) %% n) + 1L)
+  c(lead, seq_len(n), trail)
+}

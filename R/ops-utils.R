@@ -102,3 +102,20 @@ ops_with_seed <- function(seed, expr) {
   set.seed(seed)
   expr
 }
+
+# Axes (keras3 convention) as 0-based positions 0 .. nd - 1, each checked against the
+# rank `nd` and required to be distinct. `single = TRUE` takes exactly one axis.
+axis_positions <- function(axis, nd, arg = "axis", single = FALSE, call = rlang::caller_env()) {
+  ax <- if (single) as_axis0_1(axis, arg, call) else as_axis0(axis, arg, call)
+  pos <- ax + ifelse(ax < 0L, as.integer(nd), 0L)
+  if (any(pos < 0L | pos >= nd)) {
+    got <- describe_value(axis)
+    recurrent_abort(c("{.arg {arg}} is out of range for a tensor with {nd} dimension{?s}.", x = "Got {got}."),
+                    call = call)
+  }
+  if (anyDuplicated(pos)) {
+    got <- describe_value(axis)
+    recurrent_abort(c("{.arg {arg}} must name distinct axes.", x = "Got {got}."), call = call)
+  }
+  as.integer(pos)
+}

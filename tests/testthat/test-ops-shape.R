@@ -209,3 +209,126 @@ test_that("views of a variable are snapshots that still pass gradients to it", {
   g <- as.array(recurrent:::gradients(loss, list(v))[[1]])
   expect_equal(g, c_array(c_order(w), c(2, 3)))
 })
+
+test_that("op_swapaxes and op_moveaxis permute like aperm()", {
+  x <- f64(x3)
+  expect_equal(as_r(op_swapaxes(x, 1, 3)), aperm(x3, c(3, 2, 1)))
+  expect_equal(as_r(op_swapaxes(x, 2, -1)), aperm(x3, c(1, 3, 2)))
+  expect_equal(as_r(op_swapaxes(x, -3, 2)), aperm(x3, c(2, 1, 3)))
+  expect_equal(as_r(op_swapaxes(x, 2, 2)), x3)
+  m <- matrix(1:6, 2, 3)
+  expect_equal(as_r(op_swapaxes(m, 1, 2)), t(m))
+  expect_equal(as_r(op_moveaxis(x, 1, -1)), aperm(x3, c(2, 3, 1)))
+  expect_equal(as_r(op_moveaxis(x, -1, 1)), aperm(x3, c(3, 1, 2)))
+  expect_equal(as_r(op_moveaxis(x, 2, 2)), x3)
+  expect_equal(as_r(op_moveaxis(x, c(1, 2), c(3, 1))), aperm(x3, c(2, 3, 1)))
+  expect_equal(as_r(op_moveaxis(x, list(3, 1), list(1, 2))), aperm(x3, c(3, 1, 2)))
+  # NumPy's documented shapes for an array of shape (3, 4, 5)
+  z <- op_zeros(c(3, 4, 5))
+  expect_equal(dim(op_moveaxis(z, 1, -1)), c(4L, 5L, 3L))
+  expect_equal(dim(op_moveaxis(z, -1, 1)), c(5L, 3L, 4L))
+  expect_equal(dim(op_moveaxis(z, c(1, 2), c(-1, -2))), c(5L, 4L, 3L))
+  expect_equal(dim(op_swapaxes(z, 1, 3)), c(5L, 4L, 3L))
+})
+
+test_that("op_swapaxes and op_moveaxis explain bad axes", {
+  x <- f64(x3)
+  expect_error(op_swapaxes(x, 0, 1), "`axis1` is 1-based", class = "recurrent_error_argument")
+  expect_error(op_swapaxes(x, 1, 4), "`axis2` is out of range.*3 dimensions", class = "recurrent_error_argument")
+  expect_error(op_swapaxes(x, c(1, 2), 3), "`axis1` must be a whole number", class = "recurrent_error_argument")
+  expect_error(op_swapaxes(x, 1.5, 3), "axis1", class = "recurrent_error_argument")
+  expect_error(op_moveaxis(x, 0, 1), "`source` is 1-based", class = "recurrent_error_argument")
+  expect_error(op_moveaxis(x, 1, -4), "`destination` is out of range", class = "recurrent_error_argument")
+  expect_error(op_moveaxis(x, c(1, 1), c(2, 3)), "`source` must name distinct axes", class = "recurrent_error_argument")
+  expect_error(op_moveaxis(x, c(1, 2), c(3, -1)), "`destination` must name distinct axes", class = "recurrent_error_argument")
+  expect_error(op_moveaxis(x, c(1, 2), 3), "same number of axes.*Got 2 and 1", class = "recurrent_error_argument")
+})
+
+test_that("op_swapaxes and op_moveaxis gradients match finite differences", {
+  expect_grad(function(x) op_swapaxes(x, 1, 3), x3)
+  expect_grad(function(x) op_moveaxis(x, c(1, 2), c(3, 1)), x3)
+})
+
+test_that("op_pad pads with a constant as NumPy does", {
+  m <- matrix(c(1.5, 2, 3, 4, 5, 6), 2, 3, byrow = TRUE)
+  expect_equal(as_r(op_pad(f64(m), list(c(1, 0), c(0, 2)))),
+               rbind(0, cbind(m, 0, 0)))
+  expect_equal(as_r(op_pad(f64(m), rbind(c(0, 1), c(2, 0)))),
+               rbind(cbind(0, 0, m), 0))
+  expect_equal(as_r(op_pad(f64(m), 1, constant_values = 9)),
+               rbind(9, cbind(9, m, 9), 9))
+  # one (before, after) pair applies to every axis
+  want <- matrix(-1, 5, 6)
+  want[2:3, 2:4] <- m
+  expect_equal(as_r(op_pad(f64(m), c(1, 2), constant_values = -1)), want)
+  expect_equal(as_r(op_pad(f64(m), list(c(1, 2)), constant_values = -1)), want)
+  expect_equal(as_r(op_pad(f64(m), matrix(c(1, 2), 1), constant_values = -1)), want)
+  expect_equal(as_r(op_pad(f64(m), op_convert_to_tensor(matrix(c(1, 1, 2, 2), 2)), constant_values = -1)),
+               as_r(op_pad(f64(m), list(c(1, 2), c(1, 2)), constant_values = -1)))
+  # a list of single numbers: that many on both sides of each axis
+  expect_equal(dim(op_pad(f64(m), list(0, 2))), c(2L, 7L))
+  # the dtype stays; zero widths leave the tensor as it was
+  p <- op_pad(op_convert_to_tensor(matrix(1:4, 2)), list(c(0, 1), c(0, 0)), constant_values = 7)
+  expect_equal(op_dtype(p), "int32")
+  expect_equal(as_r(p), rbind(matrix(1:4, 2), 7L))
+  expect_equal(as_r(op_pad(f64(m), 0)), m)
+  a <- array(1:24, c(2, 3, 4))
+  got <- as_r(op_pad(a, list(c(0, 0), c(1, 1), c(0, 0))))
+  expect_equal(dim(got), c(2L, 5L, 4L))
+  expect_equal(got[, 2:4, ], a)
+  expect_true(all(got[, c(1, 5), ] == 0))
+})
+
+test_that("op_pad's reflect, symmetric, edge and wrap modes follow NumPy", {
+  # numpy.pad's documented examples: a = [1, 2, 3, 4, 5], pad_width (2, 3)
+  a <- f64(c(1, 2, 3, 4, 5))
+  expect_equal(as_r(op_pad(a, c(2, 3), mode = "reflect")), c(3, 2, 1, 2, 3, 4, 5, 4, 3, 2))
+  expect_equal(as_r(op_pad(a, c(2, 3), mode = "symmetric")), c(2, 1, 1, 2, 3, 4, 5, 5, 4, 3))
+  expect_equal(as_r(op_pad(a, c(2, 3), mode = "edge")), c(1, 1, 1, 2, 3, 4, 5, 5, 5, 5))
+  expect_equal(as_r(op_pad(a, c(2, 3), mode = "wrap")), c(4, 5, 1, 2, 3, 4, 5, 1, 2, 3))
+  # wrap may go round more than once
+  expect_equal(as_r(op_pad(f64(c(1, 2, 3)), 5, mode = "wrap")), c(2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2))
+  # 2-D: each axis in turn, checked against base R indexing
+  m <- matrix(seq(0.5, 6, by = 0.5)[1:9], 3, 3)
+  expect_equal(as_r(op_pad(f64(m), list(c(1, 1), c(2, 2)), mode = "reflect")),
+               m[c(2, 1, 2, 3, 2), c(3, 2, 1, 2, 3, 2, 1)])
+  expect_equal(as_r(op_pad(f64(m), list(c(2, 0), c(1, 3)), mode = "symmetric")),
+               m[c(2, 1, 1, 2, 3), c(1, 1, 2, 3, 3, 2, 1)])
+  expect_equal(as_r(op_pad(f64(m), list(c(0, 1), c(1, 0)), mode = "edge")),
+               m[c(1, 2, 3, 3), c(1, 1, 2, 3)])
+  expect_equal(as_r(op_pad(f64(m), list(c(1, 1), c(0, 2)), mode = "wrap")),
+               m[c(3, 1, 2, 3, 1), c(1, 2, 3, 1, 2)])
+})
+
+test_that("op_pad explains bad arguments", {
+  m <- f64(matrix(1:6, 2, 3))
+  expect_error(op_pad(m, 1, mode = "mean"), "\"mean\" is not supported", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1, mode = "linear_ramp"), "not supported", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1, mode = "mirror"), "`mode` must be one of.*Got \"mirror\"", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1, mode = NA_character_), "`mode` must be a single string", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1, mode = "reflect", constant_values = 0), "`constant_values` only applies", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1, constant_values = "a"), "`constant_values` must be a single number", class = "recurrent_error_argument")
+  expect_error(op_pad(m, c(1, 2, 3)), "`pad_width` must be a number.*Got c\\(1, 2, 3\\)", class = "recurrent_error_argument")
+  expect_error(op_pad(m, -1), "non-negative whole numbers", class = "recurrent_error_argument")
+  expect_error(op_pad(m, 1.5), "non-negative whole numbers", class = "recurrent_error_argument")
+  expect_error(op_pad(m, "a"), "`pad_width`", class = "recurrent_error_argument")
+  expect_error(op_pad(m, list(c(1, 1), "a")), "`pad_width`", class = "recurrent_error_argument")
+  expect_error(op_pad(m, list(c(1, 1), c(1, 1), c(1, 1))), "one \\(before, after\\) pair per axis: 2 pairs.*Got 3 pairs",
+               class = "recurrent_error_argument")
+  expect_error(op_pad(m, matrix(1, 2, 3)), "`pad_width`", class = "recurrent_error_argument")
+  expect_error(op_pad(m, list(c(2, 0), c(0, 0)), mode = "reflect"), "at most 1 entry on each side of axis 1.*Got 2 before",
+               class = "recurrent_error_argument")
+  expect_error(op_pad(m, list(c(0, 0), c(0, 4)), mode = "symmetric"), "at most 3 entries.*axis 2", class = "recurrent_error_argument")
+  expect_error(op_pad(op_zeros(c(0, 2)), list(c(1, 0), c(0, 0)), mode = "edge"), "axis 1: it is empty",
+               class = "recurrent_error_argument")
+})
+
+test_that("op_pad gradients match finite differences", {
+  m <- matrix(c(0.5, -1.2, 2, 0.3, 1.1, -0.7, 0.9, -0.4, 1.6), 3, 3)
+  expect_grad(function(x) op_pad(x, list(c(1, 2), c(0, 1)), constant_values = 3), m)
+  for (mode in c("reflect", "symmetric", "edge", "wrap"))
+    expect_grad(function(x) op_pad(x, list(c(2, 1), c(1, 2)), mode = mode), m)
+  # by hand: reflect-padding [a b c] by 1 gives [b a b c b]: b's gradient collects 3 terms
+  g <- grads_of(function(x) op_sum(op_pad(x, 1, mode = "reflect")), c(0.1, 0.2, 0.3))[[1]]
+  expect_equal(as.vector(g), c(1, 3, 1))
+})
