@@ -122,3 +122,37 @@ op_size <- function(x) as.integer(prod(value_dim(x)))
 #' @rdname op_shape
 #' @export
 op_dtype <- function(x) value_dtype(x)
+
+#' Tensor values as an R array
+#'
+#' `op_convert_to_numpy()` and `op_convert_to_array()` (the same function under
+#' keras3's two names) return the values of a tensor or variable as an R array,
+#' as `as.array()` does: float tensors give doubles, int32 integers and bool
+#' logicals; a scalar tensor gives a length-one vector. R values are returned as
+#' arrays unchanged in type. A symbolic tensor from [keras_input()] has no values
+#' and is an error.
+#'
+#' @param x A tensor, variable, or R vector or array.
+#' @returns An R array (or a single value for a scalar).
+#' @examples
+#' x <- op_convert_to_tensor(matrix(1:6, 2, 3), dtype = "float32")
+#' op_convert_to_numpy(x)
+#' op_convert_to_array(op_sum(x))
+#' @export
+op_convert_to_numpy <- function(x) {
+  if (op_is_tensor(x)) return(as.array(x))
+  if (inherits(x, "recurrent_symbolic_tensor"))
+    recurrent_abort(c("{.arg x} is a symbolic tensor from {.fn keras_input}: it has no values yet.",
+                      i = "Call a model on data to get values."))
+  if (is.data.frame(x)) x <- as.matrix(x)
+  if (!(is.numeric(x) || is.logical(x)) || is.object(x) && !is.array(x)) {
+    got <- describe_value(x)
+    recurrent_abort(c("{.arg x} must be a tensor or a numeric or logical vector or array.", x = "Got {got}."))
+  }
+  if (is.null(dim(x)) && length(x) == 1L) return(unname(x))
+  as.array(x)
+}
+
+#' @rdname op_convert_to_numpy
+#' @export
+op_convert_to_array <- op_convert_to_numpy

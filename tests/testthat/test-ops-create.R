@@ -53,3 +53,24 @@ test_that("op_shape, op_ndim, op_size and op_dtype", {
   expect_true(op_is_tensor(x))
   expect_false(op_is_tensor(1))
 })
+
+test_that("op_convert_to_numpy and op_convert_to_array return R arrays", {
+  m <- matrix(c(1.5, -2, 0.25, 4, 3, -1), 2, 3)
+  got <- op_convert_to_numpy(op_convert_to_tensor(m, dtype = "float64"))
+  expect_identical(got, m)
+  expect_identical(op_convert_to_array(op_convert_to_tensor(m, dtype = "float64")), m)
+  expect_identical(op_convert_to_numpy(op_convert_to_tensor(matrix(1:6, 2))), matrix(1:6, 2))
+  expect_identical(op_convert_to_numpy(op_convert_to_tensor(c(TRUE, FALSE))), array(c(TRUE, FALSE)))
+  expect_identical(op_convert_to_numpy(op_convert_to_tensor(c(1, 2, 3), dtype = "float64")), array(c(1, 2, 3)))
+  expect_identical(op_convert_to_numpy(op_sum(op_convert_to_tensor(m, dtype = "float64"))), sum(m))
+  expect_equal(op_convert_to_numpy(op_convert_to_tensor(0.1)), 0.1, tolerance = 1e-7)  # float32
+  v <- recurrent:::new_variable(m, dtype = "float64")
+  expect_identical(op_convert_to_numpy(v), m)
+  # R values come back as arrays of their own type
+  expect_identical(op_convert_to_numpy(1:3), array(1:3))
+  expect_identical(op_convert_to_numpy(m), m)
+  expect_identical(op_convert_to_numpy(2.5), 2.5)
+  expect_error(op_convert_to_numpy(keras_input(shape = 3)), "symbolic", class = "recurrent_error_argument")
+  expect_error(op_convert_to_numpy("a"), "`x` must be a tensor", class = "recurrent_error_argument")
+  expect_error(op_convert_to_array(list(1, 2)), class = "recurrent_error_argument")
+})
