@@ -50,3 +50,131 @@ test_that("random functions explain bad arguments", {
   expect_error(random_integer(c(2), 3, 3), class = "recurrent_error_argument")
   expect_error(random_integer(c(2), 0.5, 3), class = "recurrent_error_argument")
 })
+
+f64 <- function(x) op_convert_to_tensor(x, dtype = "float64")
+
+test_that("a seed generator is a stream of its own that moves on", {
+  set.seed(3)
+  before <- stats::runif(2)
+  set.seed(3)
+  gen <- random_seed_generator(seed = 42)
+  first <- as_r(random_uniform(c(3), seed = gen))
+  second <- as_r(random_uniform(c(2, 2), seed = gen))
+  expect_equal(stats::runif(2), before)  # R's own stream did not move
+  # the generator's stream is the one set.seed(42) starts
+  ref <- withr::with_seed(42, stats::runif(7))
+  expect_equal(first, ref[1:3], tolerance = 1e-6)
+  expect_equal(second, c_array(ref[4:7], c(2, 2)), tolerance = 1e-6)
+  # its first draw is the draw with seed = 42, as in Keras
+  expect_equal(first, as_r(random_uniform(c(3), seed = 42)))
+  # two generators with the same seed give the same sequence, whatever is drawn
+  g1 <- random_seed_generator(7)
+  g2 <- random_seed_generator(7)
+  expect_equal(as_r(random_normal(c(4), seed = g1)), as_r(random_normal(c(4), seed = g2)))
+  expect_equal(as_r(random_integer(c(5), 0, 100, seed = g1)), as_r(random_integer(c(5), 0, 100, seed = g2)))
+  expect_equal(as_r(random_truncated_normal(c(3), seed = g1)), as_r(random_truncated_normal(c(3), seed = g2)))
+  g3 <- random_seed_generator(8)
+  random_normal(c(4), seed = g3)
+  expect_equal(as_r(random_normal(c(4), seed = g3)), withr::with_seed(8, stats::rnorm(8))[5:8], tolerance = 1e-6)
+})
+
+test_that("random_seed_generator() names itself and draws its seed from R's stream", {
+  clear_session()
+  a <- random_seed_generator(1)
+  b <- random_seed_generator(2)
+  expect_equal(a$name, "seed_generator")
+  expect_equal(b$name, "seed_generator_1")
+  expect_equal(random_seed_generator(1, name = "noise")$name, "noise")
+  expect_s3_class(a, "recurrent_seed_generator")
+  expect_s3_class(a, "keras.src.random.seed_generator.SeedGenerator")
+  expect_output(print(a), "<SeedGenerator name=seed_generator, seed=1>", fixed = TRUE)
+  set.seed(10)
+  s1 <- random_seed_generator()$seed
+  set.seed(10)
+  s2 <- random_seed_generator()$seed
+  expect_equal(s1, s2)
+  expect_equal(s1, withr::with_seed(10, sample.int(1e9, 1L)))
+  expect_error(random_seed_generator("a"), "`seed` must be `NULL` or a whole number", class = "recurrent_error_argument")
+  expect_error(random_seed_generator(1.5), "`seed`", class = "recurrent_error_argument")
+  expect_error(random_seed_generator(3e9), "`seed`", class = "recurrent_error_argument")
+  expect_error(random_seed_generator(1, name = 2), "`name` must be `NULL` or a single string", class = "recurrent_error_argument")
+  expect_error(random_seed_generator(1, backend = "jax"), "Unknown argument.*backend", class = "recurrent_error_argument")
+  expect_error(random_normal(c(2), seed = list(1)), "`seed` must be `NULL`, a whole number or a `random_seed_generator\\(\\)`",
+               class = "recurrent_error_argument")
+  expect_error(random_normal(c(2), seed = 2.5), "`seed`", class = "recurrent_error_argument")
+})
+
+test_that("set_random_seed() makes later draws repeat", {
+  set_random_seed(42)
+  a <- as_r(random_normal(c(3)))
+  expect_equal(a, withr::with_seed(42, stats::rnorm(3)), tolerance = 1e-6)
+  set_random_seed(42)
+  expect_equal(as_r(random_normal(c(3))), a)
+  set_random_seed(5)
+  d1 <- as_r(random_dropout(op_ones(c(20)), 0.5))
+  w1 <- layer_dense(units = 2)
+  w1(op_ones(c(1, 3)))
+  set_random_seed(5)
+  d2 <- as_r(random_dropout(op_ones(c(20)), 0.5))
+  w2 <- layer_dense(units = 2)
+  w2(op_ones(c(1, 3)))
+  expect_equal(d1, d2)
+  expect_equal(get_weights(w1), get_weights(w2))
+  expect_null(set_random_seed(1))
+  expect_error(set_random_seed(-1), "`seed` must be a whole number from 0 to 2147483647.*Got -1", class = "recurrent_error_argument")
+  expect_error(set_random_seed(1.5), "`seed`", class = "recurrent_error_argument")
+  expect_error(set_random_seed("1"), "`seed`", class = "recurrent_error_argument")
+  expect_error(set_random_seed(3e9), "`seed`", class = "recurrent_error_argument")
+  expect_error(set_random_seed(NULL), "`seed`", class = "recurrent_error_argument")
+})
+
+test_that("random_dropout drops with probability rate and scales the rest by 1 / (1 - rate)", {
+  x <- matrix(seq(0.5, 6, by = 0.5), 3, 4)
+  got <- as_r(random_dropout(f64(x), rate = 0.4, seed = 7))
+  keep <- c_array(withr::with_seed(7, stats::runif(12)) >= 0.4, c(3, 4))
+  expect_equal(got, x * keep / 0.6)
+  expect_true(any(keep) && !all(keep))
+  # noise_shape: one draw per row, broadcast over the columns
+  got <- as_r(random_dropout(f64(x), rate = 0.5, noise_shape = c(NA, 1), seed = 3))
+  rows <- withr::with_seed(3, stats::runif(3)) >= 0.5
+  expect_equal(got, x * rows / 0.5)
+  got <- as_r(random_dropout(f64(x), rate = 0.5, noise_shape = list(1, NULL), seed = 3))
+  cols <- withr::with_seed(3, stats::runif(4)) >= 0.5
+  expect_equal(got, sweep(x, 2, cols / 0.5, `*`))
+  expect_equal(as_r(random_dropout(f64(x), rate = 0.5, noise_shape = shape(3, 4), seed = 7)),
+               as_r(random_dropout(f64(x), rate = 0.5, seed = 7)))
+  # rate 0 keeps everything; integers become floatx; the fraction dropped is about rate
+  expect_equal(as_r(random_dropout(f64(x), rate = 0)), x)
+  i <- random_dropout(matrix(1:4, 2), rate = 0.5, seed = 1)
+  expect_equal(op_dtype(i), "float32")
+  expect_true(all(as_r(i) %in% c(0, 2, 4, 6, 8)))
+  expect_equal(mean(as_r(random_dropout(op_ones(c(20000)), 0.3)) == 0), 0.3, tolerance = 0.05)
+  # a seed generator moves on; a fixed seed repeats
+  gen <- random_seed_generator(11)
+  d1 <- as_r(random_dropout(f64(x), 0.5, seed = gen))
+  d2 <- as_r(random_dropout(f64(x), 0.5, seed = gen))
+  expect_false(isTRUE(all.equal(d1, d2)))
+  expect_equal(d1, as_r(random_dropout(f64(x), 0.5, seed = 11)))
+})
+
+test_that("random_dropout explains bad arguments", {
+  x <- f64(matrix(1, 2, 3))
+  expect_error(random_dropout(x), "`rate` is missing", class = "recurrent_error_argument")
+  expect_error(random_dropout(x, 1), "`rate` must be a single number.*< 1", class = "recurrent_error_argument")
+  expect_error(random_dropout(x, -0.1), "`rate`", class = "recurrent_error_argument")
+  expect_error(random_dropout(x, "a"), "`rate`", class = "recurrent_error_argument")
+  expect_error(random_dropout(x, 0.5, noise_shape = c(2, 3, 1)), "`noise_shape` must have one entry per axis.*\\(2\\)",
+               class = "recurrent_error_argument")
+  expect_error(random_dropout(x, 0.5, noise_shape = c(2, 2)), "1 or the size of its axis.*\\(2, 3\\).*Got \\(2, 2\\)",
+               class = "recurrent_error_argument")
+  expect_error(random_dropout(x, 0.5, seed = "a"), "`seed`", class = "recurrent_error_argument")
+})
+
+test_that("random_dropout gradients: the kept entries, scaled", {
+  x <- matrix(c(0.5, -1.2, 2, 0.3, 1.1, -0.7), 2, 3)
+  expect_grad(function(t) random_dropout(t, 0.5, seed = 4), x)
+  expect_grad(function(t) random_dropout(t, 0.25, noise_shape = c(1, NA), seed = 2), x)
+  g <- grads_of(function(t) op_sum(random_dropout(t, 0.5, seed = 4)), x)[[1]]
+  keep <- c_array(withr::with_seed(4, stats::runif(6)) >= 0.5, c(2, 3))
+  expect_equal(g, keep * 2, ignore_attr = TRUE)
+})
