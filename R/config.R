@@ -50,3 +50,52 @@ config_set_epsilon <- function(value) {
 #' @rdname config_floatx
 #' @export
 config_backend <- function() "recurrent"
+
+#' Image data format
+#'
+#' The layout Keras assumes for image-like inputs: recurrent always uses
+#' `"channels_last"` (features on the last axis, as its recurrent layers expect
+#' `(batch, time, features)`).
+#'
+#' @returns `"channels_last"`.
+#' @examples
+#' config_image_data_format()
+#' @export
+config_image_data_format <- function() "channels_last"
+
+the$interactive_logging <- TRUE
+
+#' Turn the progress output of fit() on or off
+#'
+#' `config_disable_interactive_logging()` silences what [fit()], [evaluate()]
+#' and [predict()] print while they run (the `Epoch 1/10` lines and the
+#' progress bars), whatever their `verbose` argument says, as Keras does when
+#' interactive logging is off. `config_enable_interactive_logging()` turns the
+#' output back on; `config_is_interactive_logging_enabled()` tells which is in
+#' effect. Logging is on when the package loads. The messages that callbacks
+#' print with their own `verbose` are not affected.
+#'
+#' @returns `config_is_interactive_logging_enabled()` returns `TRUE` or
+#'   `FALSE`; the others return the previous setting invisibly.
+#' @examples
+#' config_disable_interactive_logging()
+#' config_is_interactive_logging_enabled()
+#' config_enable_interactive_logging()
+#' @export
+config_disable_interactive_logging <- function() {
+  old <- the$interactive_logging
+  the$interactive_logging <- FALSE
+  invisible(old)
+}
+
+#' @rdname config_disable_interactive_logging
+#' @export
+config_enable_interactive_logging <- function() {
+  old <- the$interactive_logging
+  the$interactive_logging <- TRUE
+  invisible(old)
+}
+
+#' @rdname config_disable_interactive_logging
+#' @export
+config_is_interactive_logging_enabled <- function() the$interactive_logging

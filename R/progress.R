@@ -100,15 +100,20 @@ progress_update <- function(state, current, values = list(), finalize = FALSE) {
   invisible()
 }
 
-# keras3's verbose = "auto": 2 while knitting, 0 under testthat, otherwise 1.
+# keras3's verbose = "auto": 2 while knitting, 0 under testthat, otherwise 1. With
+# interactive logging disabled (config_disable_interactive_logging()) every valid
+# verbose resolves to 0, so fit(), evaluate() and predict() print nothing.
 resolve_verbose <- function(verbose, call = rlang::caller_env()) {
   if (identical(verbose, "auto")) {
-    if (isTRUE(getOption("knitr.in.progress"))) return(2L)
-    if (identical(Sys.getenv("TESTTHAT"), "true")) return(0L)
-    return(1L)
+    out <- if (isTRUE(getOption("knitr.in.progress"))) 2L
+           else if (identical(Sys.getenv("TESTTHAT"), "true")) 0L
+           else 1L
+  } else if (is.logical(verbose) && length(verbose) == 1 && !is.na(verbose)) {
+    out <- as.integer(verbose)
+  } else {
+    if (!is.numeric(verbose) || length(verbose) != 1 || is.na(verbose) || !verbose %in% 0:2)
+      recurrent_abort(c("{.arg verbose} must be {.val auto}, 0, 1 or 2.", x = "Got {describe_value(verbose)}."), call = call)
+    out <- as.integer(verbose)
   }
-  if (is.logical(verbose) && length(verbose) == 1 && !is.na(verbose)) return(as.integer(verbose))
-  if (!is.numeric(verbose) || length(verbose) != 1 || is.na(verbose) || !verbose %in% 0:2)
-    recurrent_abort(c("{.arg verbose} must be {.val auto}, 0, 1 or 2.", x = "Got {describe_value(verbose)}."), call = call)
-  as.integer(verbose)
+  if (isFALSE(the$interactive_logging)) 0L else out
 }

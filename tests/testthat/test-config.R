@@ -1,0 +1,40 @@
+test_that("config_image_data_format() is channels_last", {
+  expect_identical(config_image_data_format(), "channels_last")
+})
+
+test_that("interactive logging can be switched off and on", {
+  withr::defer(config_enable_interactive_logging())
+  expect_true(config_is_interactive_logging_enabled())
+  expect_true(config_disable_interactive_logging())  # returns the old setting
+  expect_invisible(config_disable_interactive_logging())
+  expect_false(config_is_interactive_logging_enabled())
+  expect_equal(resolve_verbose(1), 0L)
+  expect_equal(resolve_verbose(2), 0L)
+  expect_equal(resolve_verbose("auto"), 0L)
+  expect_error(resolve_verbose("loud"), class = "recurrent_error_argument")  # still checked
+  expect_false(config_enable_interactive_logging())
+  expect_true(config_is_interactive_logging_enabled())
+  expect_equal(resolve_verbose(1), 1L)
+  expect_equal(resolve_verbose(2), 2L)
+})
+
+test_that("with interactive logging off, fit(), evaluate() and predict() print nothing", {
+  withr::defer(config_enable_interactive_logging())
+  withr::local_options(recurrent.progress.dynamic = FALSE)
+  model <- keras_model_sequential(input_shape = 1) |> layer_dense(1)
+  compile(model, optimizer = "sgd", loss = "mse")
+  x <- matrix(1:8)
+  y <- matrix(1:8)
+  on <- capture.output(fit(model, x, y, epochs = 2, batch_size = 4, verbose = 1))
+  expect_true(any(grepl("Epoch 1/2", on, fixed = TRUE)))
+  expect_true(any(grepl("2/2", on, fixed = TRUE)))
+  config_disable_interactive_logging()
+  expect_identical(capture.output(h <- fit(model, x, y, epochs = 2, batch_size = 4, verbose = 1)), character())
+  expect_length(h$metrics$loss, 2)
+  expect_identical(capture.output(fit(model, x, y, epochs = 2, batch_size = 4, verbose = 2)), character())
+  expect_identical(capture.output(e <- evaluate(model, x, y, verbose = 1)), character())
+  expect_identical(capture.output(p <- predict(model, x, verbose = 1)), character())
+  expect_equal(dim(p), c(8L, 1L))
+  config_enable_interactive_logging()
+  expect_true(any(grepl("Epoch 1/2", capture.output(fit(model, x, y, epochs = 2, batch_size = 4, verbose = 2)), fixed = TRUE)))
+})
