@@ -224,10 +224,10 @@ metric_dispatch <- function(fn, y_true, y_pred, fn_args, name, dtype, direction,
 #' [compile()] also accepts names: `"mse"`, `"mae"`, `"mape"`, `"rmse"`, the
 #' full snake-case names such as `"mean_squared_error"`, `"binary_accuracy"`,
 #' `"categorical_accuracy"`, `"sparse_categorical_accuracy"`, the crossentropies,
-#' and `"accuracy"` / `"acc"`, which becomes binary accuracy when the model's
-#' output has one unit per sample, sparse categorical accuracy when the targets
-#' have one axis fewer than the outputs (or a last axis of 1), and categorical
-#' accuracy otherwise. The history and progress bar show a metric under the name
+#' `"auc"` (a [metric_auc()] with its defaults), and `"accuracy"` / `"acc"`,
+#' which becomes binary accuracy when the model's output has one unit per
+#' sample, sparse categorical accuracy when the targets have one axis fewer than
+#' the outputs (or a last axis of 1), and categorical accuracy otherwise. The history and progress bar show a metric under the name
 #' it was given (`"mse"`, `"accuracy"`), or an object's `name`.
 #'
 #' @param y_true,y_pred Targets and predictions (R arrays or tensors). For sparse
