@@ -139,3 +139,21 @@ test_that("layer_time_distributed() checks its layer and input, and round-trips 
   expect_identical(td2$layer$units, 5L)
   expect_tensor_shape(td2(array(1, c(2, 3, 4))), c(2, 3, 5))
 })
+
+test_that("a trained model with normalization and time_distributed() layers saves and loads", {
+  set.seed(35)
+  model <- keras_model_sequential(input_shape = c(5, 3)) |>
+    layer_lstm(units = 4, return_sequences = TRUE) |>
+    layer_layer_normalization() |>
+    time_distributed(layer_batch_normalization()) |>
+    time_distributed(layer_dense(units = 2))
+  compile(model, optimizer = "adam", loss = "mse")
+  x <- array(rnorm(8 * 5 * 3), c(8, 5, 3))
+  fit(model, x, array(0, c(8, 5, 2)), epochs = 2, verbose = 0)
+  # the moving mean of the wrapped batch normalization left its initial zeros
+  expect_gt(max(abs(as.vector(get_weights(model$layers[[3]])[[3]]))), 0)
+  path <- tempfile(fileext = ".keras")
+  save_model(model, path)
+  loaded <- load_model(path)
+  expect_equal(predict(loaded, x, verbose = 0), predict(model, x, verbose = 0))
+})
