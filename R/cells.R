@@ -113,7 +113,7 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
     draw_uniform = function(n) {
       if (is.null(self$seed)) return(stats::runif(n))
       private$.draws <- private$.draws + 1L
-      with_local_seed(self$seed + private$.draws, stats::runif(n))
+      with_random_seed(self$seed + private$.draws, stats::runif(n))
     },
 
     # Dropout masks (input, recurrent): 0 or 1 / (1 - rate), one per sample and
@@ -180,15 +180,6 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
   )
 )
 
-
-with_local_seed <- function(seed, expr) {
-  genv <- globalenv()
-  had <- exists(".Random.seed", envir = genv, inherits = FALSE)
-  old <- if (had) get(".Random.seed", envir = genv, inherits = FALSE)
-  on.exit(if (had) assign(".Random.seed", old, envir = genv) else rm(".Random.seed", envir = genv))
-  set.seed(seed)
-  expr
-}
 
 # ---- SimpleRNN ----------------------------------------------------------------
 

@@ -31,18 +31,6 @@ shape_values <- function(values, dims) {
   array(values, dim = dims)
 }
 
-# Run `expr` with R's RNG seeded by `seed`, then restore the session's stream.
-with_seed <- function(seed, expr) {
-  if (is.null(seed)) return(expr)
-  genv <- globalenv()
-  had <- exists(".Random.seed", envir = genv, inherits = FALSE)
-  old <- if (had) get(".Random.seed", envir = genv, inherits = FALSE)
-  on.exit(if (had) assign(".Random.seed", old, envir = genv) else
-    if (exists(".Random.seed", envir = genv, inherits = FALSE)) rm(".Random.seed", envir = genv))
-  set.seed(seed)
-  expr
-}
-
 
 
 # Keras's fan computation: a kernel (..., fan_in, fan_out) with the leading dims as
@@ -165,7 +153,7 @@ initializer_constant <- function(value = 0) {
 #' @export
 initializer_random_uniform <- function(minval = -0.05, maxval = 0.05, seed = NULL) {
   minval <- check_number(minval); maxval <- check_number(maxval); seed <- check_seed(seed)
-  new_initializer("RandomUniform", function(dims) with_seed(seed, stats::runif(prod(dims), minval, maxval)),
+  new_initializer("RandomUniform", function(dims) with_random_seed(seed, stats::runif(prod(dims), minval, maxval)),
                   list(minval = minval, maxval = maxval, seed = seed))
 }
 
@@ -173,7 +161,7 @@ initializer_random_uniform <- function(minval = -0.05, maxval = 0.05, seed = NUL
 #' @export
 initializer_random_normal <- function(mean = 0, stddev = 0.05, seed = NULL) {
   mean <- check_number(mean); stddev <- check_number(stddev); seed <- check_seed(seed)
-  new_initializer("RandomNormal", function(dims) with_seed(seed, stats::rnorm(prod(dims), mean, stddev)),
+  new_initializer("RandomNormal", function(dims) with_random_seed(seed, stats::rnorm(prod(dims), mean, stddev)),
                   list(mean = mean, stddev = stddev, seed = seed))
 }
 
@@ -181,7 +169,7 @@ initializer_random_normal <- function(mean = 0, stddev = 0.05, seed = NULL) {
 #' @export
 initializer_truncated_normal <- function(mean = 0, stddev = 0.05, seed = NULL) {
   mean <- check_number(mean); stddev <- check_number(stddev); seed <- check_seed(seed)
-  new_initializer("TruncatedNormal", function(dims) with_seed(seed, rtruncnorm2(prod(dims), mean, stddev)),
+  new_initializer("TruncatedNormal", function(dims) with_random_seed(seed, rtruncnorm2(prod(dims), mean, stddev)),
                   list(mean = mean, stddev = stddev, seed = seed))
 }
 
@@ -205,7 +193,7 @@ variance_scaling <- function(class_name, scale, mode, distribution, seed) {
                   fan_avg = (fans[["fan_in"]] + fans[["fan_out"]]) / 2)
     variance <- scale / max(1, fan)
     n <- prod(dims)
-    with_seed(seed, switch(distribution,
+    with_random_seed(seed, switch(distribution,
       # 0.8796... is the standard deviation of a standard normal truncated at +-2
       truncated_normal = rtruncnorm2(n, 0, sqrt(variance) / 0.87962566103423978),
       untruncated_normal = stats::rnorm(n, 0, sqrt(variance)),
@@ -255,7 +243,7 @@ initializer_orthogonal <- function(gain = 1, seed = NULL) {
                        x = "Got {format(shape(dims))}."),
                      class = c("recurrent_error_argument", "recurrent_error"))
     rows <- prod(dims[-n]); cols <- dims[n]
-    a <- with_seed(seed, matrix(stats::rnorm(max(rows, cols) * min(rows, cols)), max(rows, cols)))
+    a <- with_random_seed(seed, matrix(stats::rnorm(max(rows, cols) * min(rows, cols)), max(rows, cols)))
     qr_a <- qr(a)
     q <- qr.Q(qr_a)
     d <- diag(qr.R(qr_a))

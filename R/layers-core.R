@@ -187,7 +187,7 @@ Dropout <- R6::R6Class("Dropout",
       draw <- function() stats::runif(prod(ns)) >= self$rate
       keep <- if (is.null(self$seed)) draw() else {
         private$draws <- private$draws + 1L
-        with_seed(self$seed + private$draws - 1L, draw())
+        with_random_seed(self$seed + private$draws - 1L, draw())
       }
       scale <- array(keep / (1 - self$rate), ns)
       op_multiply(inputs, as_tensor(scale, cpp_dtype(inputs)))

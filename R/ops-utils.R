@@ -88,21 +88,6 @@ as_tensor_list <- function(xs, arg, call = rlang::caller_env()) {
   xs
 }
 
-# Run `expr` with R's RNG seeded by `seed`, then put the global stream back as it was,
-# so an explicit seed repeats its values without disturbing set.seed() streams.
-ops_with_seed <- function(seed, expr) {
-  if (is.null(seed)) return(expr)
-  genv <- globalenv()
-  had <- exists(".Random.seed", envir = genv, inherits = FALSE)
-  old <- if (had) get(".Random.seed", envir = genv, inherits = FALSE)
-  on.exit({
-    if (had) assign(".Random.seed", old, envir = genv)
-    else if (exists(".Random.seed", envir = genv, inherits = FALSE)) rm(".Random.seed", envir = genv)
-  })
-  set.seed(seed)
-  expr
-}
-
 # Axes (keras3 convention) as 0-based positions 0 .. nd - 1, each checked against the
 # rank `nd` and required to be distinct. `single = TRUE` takes exactly one axis.
 axis_positions <- function(axis, nd, arg = "axis", single = FALSE, call = rlang::caller_env()) {

@@ -28,8 +28,9 @@ check_random_seed <- function(seed, arg = "seed", call = rlang::caller_env()) {
 # session's stream; a whole number from a fresh stream seeded with it (the same
 # values every time; the session's stream is left as it was); a seed generator
 # from its own stream, which then moves on (the session's stream is left as it was).
+# Initializers, dropout masks and random_*() all draw through here.
 with_random_seed <- function(seed, expr) {
-  if (!inherits(seed, "recurrent_seed_generator")) return(ops_with_seed(seed, expr))
+  if (is.null(seed)) return(expr)
   genv <- globalenv()
   had <- exists(".Random.seed", envir = genv, inherits = FALSE)
   old <- if (had) get(".Random.seed", envir = genv, inherits = FALSE)
@@ -37,9 +38,10 @@ with_random_seed <- function(seed, expr) {
     if (had) assign(".Random.seed", old, envir = genv)
     else if (exists(".Random.seed", envir = genv, inherits = FALSE)) rm(".Random.seed", envir = genv)
   })
-  assign(".Random.seed", seed$state, envir = genv)
+  generator <- inherits(seed, "recurrent_seed_generator")
+  if (generator) assign(".Random.seed", seed$state, envir = genv) else set.seed(seed)
   out <- expr
-  seed$state <- get(".Random.seed", envir = genv, inherits = FALSE)
+  if (generator) seed$state <- get(".Random.seed", envir = genv, inherits = FALSE)
   out
 }
 
@@ -153,7 +155,7 @@ random_seed_generator <- function(seed = NULL, name = NULL, ...) {
   gen <- new.env(parent = emptyenv())
   gen$seed <- seed
   gen$name <- name %||% unique_name("seed_generator")
-  gen$state <- ops_with_seed(seed, get(".Random.seed", envir = globalenv(), inherits = FALSE))
+  gen$state <- with_random_seed(seed, get(".Random.seed", envir = globalenv(), inherits = FALSE))
   class(gen) <- c("recurrent_seed_generator", "keras.src.random.seed_generator.SeedGenerator")
   gen
 }
