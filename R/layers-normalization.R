@@ -43,6 +43,24 @@ check_norm_rank <- function(layer, dims, built_rank) {
                     class = "recurrent_error_shape", call = NULL)
 }
 
+# gamma and beta, which both layers resolve and create the same way.
+set_affine_options <- function(layer, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                               beta_constraint, gamma_constraint) {
+  layer$beta_initializer <- get_initializer(beta_initializer, "beta_initializer", call = NULL)
+  layer$gamma_initializer <- get_initializer(gamma_initializer, "gamma_initializer", call = NULL)
+  layer$beta_regularizer <- get_regularizer(beta_regularizer, "beta_regularizer", call = NULL)
+  layer$gamma_regularizer <- get_regularizer(gamma_regularizer, "gamma_regularizer", call = NULL)
+  layer$beta_constraint <- get_constraint(beta_constraint, "beta_constraint", call = NULL)
+  layer$gamma_constraint <- get_constraint(gamma_constraint, "gamma_constraint", call = NULL)
+}
+
+# which: "gamma" or "beta"
+add_affine_weight <- function(layer, which, dims) {
+  layer$add_weight(shape = dims, initializer = layer[[paste0(which, "_initializer")]],
+                   regularizer = layer[[paste0(which, "_regularizer")]],
+                   constraint = layer[[paste0(which, "_constraint")]], name = which)
+}
+
 # ---- layer normalization ---------------------------------------------------------------
 
 LayerNormalization <- R6::R6Class("LayerNormalization",
@@ -61,12 +79,8 @@ LayerNormalization <- R6::R6Class("LayerNormalization",
       self$center <- check_flag(center, "center", call = NULL)
       self$scale <- check_flag(scale, "scale", call = NULL)
       self$rms_scaling <- check_flag(rms_scaling, "rms_scaling", call = NULL)
-      self$beta_initializer <- get_initializer(beta_initializer, "beta_initializer", call = NULL)
-      self$gamma_initializer <- get_initializer(gamma_initializer, "gamma_initializer", call = NULL)
-      self$beta_regularizer <- get_regularizer(beta_regularizer, "beta_regularizer", call = NULL)
-      self$gamma_regularizer <- get_regularizer(gamma_regularizer, "gamma_regularizer", call = NULL)
-      self$beta_constraint <- get_constraint(beta_constraint, "beta_constraint", call = NULL)
-      self$gamma_constraint <- get_constraint(gamma_constraint, "gamma_constraint", call = NULL)
+      set_affine_options(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                         beta_constraint, gamma_constraint)
     },
     build = function(input_shape) {
       s <- as_shape_list(input_shape)
@@ -80,14 +94,8 @@ LayerNormalization <- R6::R6Class("LayerNormalization",
       private$.axes <- axes
       private$.dims <- dims
       private$.rank <- length(s)
-      if (self$scale || self$rms_scaling)
-        self$gamma <- self$add_weight(shape = dims, initializer = self$gamma_initializer,
-                                      regularizer = self$gamma_regularizer, constraint = self$gamma_constraint,
-                                      name = "gamma")
-      if (self$center && !self$rms_scaling)
-        self$beta <- self$add_weight(shape = dims, initializer = self$beta_initializer,
-                                     regularizer = self$beta_regularizer, constraint = self$beta_constraint,
-                                     name = "beta")
+      if (self$scale || self$rms_scaling) self$gamma <- add_affine_weight(self, "gamma", dims)
+      if (self$center && !self$rms_scaling) self$beta <- add_affine_weight(self, "beta", dims)
     },
     call = function(inputs) {
       d <- cpp_shape(inputs)
@@ -215,15 +223,11 @@ BatchNormalization <- R6::R6Class("BatchNormalization",
         recurrent_abort(c("{.code synchronized = TRUE} is not supported.",
                           i = "It synchronizes batch statistics across devices of a TensorFlow distribution strategy; recurrent runs on one device."),
                         call = NULL)
-      self$beta_initializer <- get_initializer(beta_initializer, "beta_initializer", call = NULL)
-      self$gamma_initializer <- get_initializer(gamma_initializer, "gamma_initializer", call = NULL)
+      set_affine_options(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                         beta_constraint, gamma_constraint)
       self$moving_mean_initializer <- get_initializer(moving_mean_initializer, "moving_mean_initializer", call = NULL)
       self$moving_variance_initializer <- get_initializer(moving_variance_initializer, "moving_variance_initializer",
                                                           call = NULL)
-      self$beta_regularizer <- get_regularizer(beta_regularizer, "beta_regularizer", call = NULL)
-      self$gamma_regularizer <- get_regularizer(gamma_regularizer, "gamma_regularizer", call = NULL)
-      self$beta_constraint <- get_constraint(beta_constraint, "beta_constraint", call = NULL)
-      self$gamma_constraint <- get_constraint(gamma_constraint, "gamma_constraint", call = NULL)
     },
     build = function(input_shape) {
       s <- as_shape_list(input_shape)
@@ -237,14 +241,8 @@ BatchNormalization <- R6::R6Class("BatchNormalization",
       private$.ax <- ax
       private$.n <- n
       private$.rank <- length(s)
-      if (self$scale)
-        self$gamma <- self$add_weight(shape = n, initializer = self$gamma_initializer,
-                                      regularizer = self$gamma_regularizer, constraint = self$gamma_constraint,
-                                      name = "gamma")
-      if (self$center)
-        self$beta <- self$add_weight(shape = n, initializer = self$beta_initializer,
-                                     regularizer = self$beta_regularizer, constraint = self$beta_constraint,
-                                     name = "beta")
+      if (self$scale) self$gamma <- add_affine_weight(self, "gamma", n)
+      if (self$center) self$beta <- add_affine_weight(self, "beta", n)
       self$moving_mean <- self$add_weight(shape = n, initializer = self$moving_mean_initializer,
                                           trainable = FALSE, name = "moving_mean")
       self$moving_variance <- self$add_weight(shape = n, initializer = self$moving_variance_initializer,
