@@ -38,6 +38,13 @@ print.recurrent_callback <- function(x, ...) {
   invisible(x)
 }
 
+# What the built-in callbacks say when their `verbose` asks for it; silent while
+# interactive logging is off (config_disable_interactive_logging()), as in Keras.
+callback_message <- function(text) {
+  if (config_is_interactive_logging_enabled()) cat(text)
+  invisible()
+}
+
 # Call `method` on every callback; returns the logs with what the callbacks added.
 run_callbacks <- function(callbacks, method, ..., logs = list()) {
   for (cb in callbacks) {
@@ -198,10 +205,10 @@ EarlyStopping <- R6::R6Class("EarlyStopping", inherit = CallbackBase, lock_objec
       NULL
     },
     on_train_end = function(logs = NULL) {
-      if (self$stopped_epoch > 0 && self$verbose > 0) cat(sprintf("Epoch %d: early stopping\n", self$stopped_epoch))
+      if (self$stopped_epoch > 0 && self$verbose > 0) callback_message(sprintf("Epoch %d: early stopping\n", self$stopped_epoch))
       if (self$restore_best_weights && !is.null(self$best_weights)) {
         if (self$verbose > 0)
-          cat(sprintf("Restoring model weights from the end of the best epoch: %d.\n", self$best_epoch))
+          callback_message(sprintf("Restoring model weights from the end of the best epoch: %d.\n", self$best_epoch))
         set_weights(self$model, self$best_weights)
       }
       NULL
@@ -285,7 +292,7 @@ ModelCheckpoint <- R6::R6Class("ModelCheckpoint", inherit = CallbackBase, lock_o
     },
     should_save = function(epoch, logs, path) {
       if (!self$save_best_only) {
-        if (self$verbose > 0) cat(sprintf("\nEpoch %d: saving model to %s\n", epoch, path))
+        if (self$verbose > 0) callback_message(sprintf("\nEpoch %d: saving model to %s\n", epoch, path))
         return(TRUE)
       }
       current <- logs[[self$monitor]]
@@ -296,12 +303,12 @@ ModelCheckpoint <- R6::R6Class("ModelCheckpoint", inherit = CallbackBase, lock_o
       best_str <- if (is.null(self$best)) "None" else sprintf("%.5f", self$best)
       if (monitor_is_improvement(self, current, self$best)) {
         if (self$verbose > 0)
-          cat(sprintf("\nEpoch %d: %s improved from %s to %.5f, saving model to %s\n",
+          callback_message(sprintf("\nEpoch %d: %s improved from %s to %.5f, saving model to %s\n",
                       epoch, self$monitor, best_str, current, path))
         self$best <- current
         return(TRUE)
       }
-      if (self$verbose > 0) cat(sprintf("\nEpoch %d: %s did not improve from %s\n", epoch, self$monitor, best_str))
+      if (self$verbose > 0) callback_message(sprintf("\nEpoch %d: %s did not improve from %s\n", epoch, self$monitor, best_str))
       FALSE
     }
   )
@@ -428,7 +435,7 @@ ReduceLROnPlateau <- R6::R6Class("ReduceLROnPlateau", inherit = CallbackBase, lo
             new <- max(old * self$factor, self$min_lr)
             opt$learning_rate <- new
             if (self$verbose > 0)
-              cat(sprintf("\nEpoch %d: ReduceLROnPlateau reducing learning rate to %s.\n", epoch, format(new)))
+              callback_message(sprintf("\nEpoch %d: ReduceLROnPlateau reducing learning rate to %s.\n", epoch, format(new)))
             self$cooldown_counter <- self$cooldown
             self$wait <- 0L
           }
@@ -621,7 +628,7 @@ TerminateOnNaN <- R6::R6Class("TerminateOnNaN", inherit = CallbackBase, lock_obj
         if (self$raise_error)
           recurrent_abort("NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately.",
                           class = "recurrent_error_nan", call = NULL)
-        cat(sprintf("Batch %d: Invalid loss, terminating training\n", batch))
+        callback_message(sprintf("Batch %d: Invalid loss, terminating training\n", batch))
         self$model$stop_training <- TRUE
       }
       NULL
@@ -659,7 +666,7 @@ LearningRateScheduler <- R6::R6Class("LearningRateScheduler", inherit = Callback
                         call = NULL)
       opt$learning_rate <- as.double(new)
       if (self$verbose > 0)
-        cat(sprintf("\nEpoch %d: LearningRateScheduler setting learning rate to %s.\n", epoch, format(new)))
+        callback_message(sprintf("\nEpoch %d: LearningRateScheduler setting learning rate to %s.\n", epoch, format(new)))
       NULL
     },
     on_epoch_end = function(epoch, logs = NULL) list(learning_rate = self$model$optimizer$learning_rate)

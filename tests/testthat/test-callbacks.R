@@ -29,6 +29,19 @@ test_that("early stopping stops after `patience` epochs without improvement and 
   expect_equal(get_weights(model), saved[[2]])
 })
 
+test_that("callbacks' verbose messages are printed, and silenced with interactive logging off", {
+  run <- function() {
+    es <- callback_early_stopping(monitor = "val_loss", patience = 1, verbose = 1)
+    capture.output(fit(cb_model(), cb_x, cb_y, epochs = 5, verbose = 0,
+                       callbacks = list(fake_val_loss(c(2, 3, 4, 5, 6)), es)))
+  }
+  # val_loss never improves after epoch 1: patience 1 stops at epoch 2
+  expect_equal(run(), "Epoch 2: early stopping")
+  config_disable_interactive_logging()
+  on.exit(config_enable_interactive_logging())
+  expect_equal(run(), character())
+})
+
 test_that("early stopping honours min_delta, mode, baseline and start_from_epoch", {
   model <- cb_model()
   es <- callback_early_stopping(monitor = "val_loss", min_delta = 0.5, patience = 1)
