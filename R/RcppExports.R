@@ -225,3 +225,11 @@ cpp_live_bytes <- function() {
     .Call(`_recurrent_cpp_live_bytes`)
 }
 
+cpp_num_threads <- function() {
+    .Call(`_recurrent_cpp_num_threads`)
+}
+
+cpp_set_num_threads <- function(n) {
+    invisible(.Call(`_recurrent_cpp_set_num_threads`, n))
+}
+

@@ -99,3 +99,43 @@ config_enable_interactive_logging <- function() {
 #' @rdname config_disable_interactive_logging
 #' @export
 config_is_interactive_logging_enabled <- function() the$interactive_logging
+
+#' Threads for the recurrent kernels
+#'
+#' `config_set_num_threads()` sets how many threads the fused SimpleRNN, GRU and
+#' LSTM kernels may use, counting the R thread itself; `config_num_threads()`
+#' returns the current number. The default is 1: everything runs on R's own
+#' thread and no extra thread is started.
+#'
+#' With more than one thread, the large matrix products (the input projection,
+#' the per-timestep recurrent product when it is big enough, the weight
+#' gradients) and the gate computations over the batch rows are split between
+#' the threads. Small problems stay on one thread, where waking the others
+#' would cost more than it saves. The split never changes the order in which a
+#' value is summed, so results are the same with any number of threads.
+#'
+#' Only ask for threads that have a core to themselves. On a shared machine, or
+#' next to other busy processes, a thread that waits for a busy core stalls
+#' every timestep of the kernel, and the run can be much slower than with a
+#' single thread. Measure before you keep a setting (see
+#' `inst/bench/bench-threads.R`).
+#'
+#' @param n A whole number, at least 1.
+#' @returns `config_num_threads()` returns the current number of threads;
+#'   `config_set_num_threads()` returns the previous number invisibly.
+#' @examples
+#' config_num_threads()
+#' old <- config_set_num_threads(2)
+#' config_num_threads()
+#' config_set_num_threads(old)
+#' @export
+config_set_num_threads <- function(n) {
+  n <- check_count(n, min = 1)
+  old <- cpp_num_threads()
+  cpp_set_num_threads(n)
+  invisible(old)
+}
+
+#' @rdname config_set_num_threads
+#' @export
+config_num_threads <- function() cpp_num_threads()

@@ -645,6 +645,24 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_num_threads
+int cpp_num_threads();
+RcppExport SEXP _recurrent_cpp_num_threads() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_num_threads());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_set_num_threads
+void cpp_set_num_threads(int n);
+RcppExport SEXP _recurrent_cpp_set_num_threads(SEXP nSEXP) {
+BEGIN_RCPP
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    cpp_set_num_threads(n);
+    return R_NilValue;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_binary", (DL_FUNC) &_recurrent_cpp_binary, 3},
@@ -703,6 +721,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_set_grad_enabled", (DL_FUNC) &_recurrent_cpp_set_grad_enabled, 1},
     {"_recurrent_cpp_gradients", (DL_FUNC) &_recurrent_cpp_gradients, 2},
     {"_recurrent_cpp_live_bytes", (DL_FUNC) &_recurrent_cpp_live_bytes, 0},
+    {"_recurrent_cpp_num_threads", (DL_FUNC) &_recurrent_cpp_num_threads, 0},
+    {"_recurrent_cpp_set_num_threads", (DL_FUNC) &_recurrent_cpp_set_num_threads, 1},
     {NULL, NULL, 0}
 };
 

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../parallel.h"
 #include "../tensor.h"
 #include "fused.h"
 #include "gemm.h"
@@ -134,6 +135,20 @@ template <typename T>
 inline void gemm_tn(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda, const T* B, int64_t ldb,
                     T* C, int64_t ldc) {
   gemm_strided(acc, m, n, k, A, 1, lda, B, ldb, 1, C, ldc);
+}
+
+// ---- threads ----------------------------------------------------------------------------
+
+// fn(b0, b1) over the batch rows [0, B): one call on this thread, or with more threads
+// (parallel.h) and at least kParallelRows values of work, one contiguous block of rows per
+// thread. Each row's arithmetic is the same either way.
+constexpr int64_t kParallelRows = int64_t(1) << 14;
+template <typename F>
+inline void for_rows(int64_t B, int64_t work_per_row, F&& fn) {
+  const int64_t threads = num_threads();
+  if (threads <= 1 || B < 2 || B * work_per_row < kParallelRows) return fn(int64_t(0), B);
+  const int64_t tasks = std::min(threads, B);
+  parallel_for(tasks, [&](int64_t t) { fn(B * t / tasks, B * (t + 1) / tasks); });
 }
 
 // ---- dropout masks --------------------------------------------------------------------

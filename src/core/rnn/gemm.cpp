@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../parallel.h"
+
 namespace recurrent {
 namespace core {
 namespace rnn {
@@ -241,6 +243,15 @@ void zero_rows(double* C, int64_t m, int64_t n, int64_t ldc) {
   for (int64_t i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0);
 }
 
+// Tasks for a product of `work` multiply-adds split into at most `units` pieces: one
+// below kParallelWork (waking the workers costs tens of microseconds), else one per thread.
+constexpr int64_t kParallelWork = int64_t(1) << 18;
+int64_t split_count(int64_t work, int64_t units) {
+  const int64_t threads = num_threads();
+  if (threads <= 1 || work < kParallelWork) return 1;
+  return std::max<int64_t>(1, std::min(threads, units));
+}
+
 }  // namespace
 
 template <typename T>
@@ -264,33 +275,33 @@ void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, cons
     if (!acc) zero_rows(C, m, B.n, ldc);
     return;
   }
-  for (int64_t k0 = 0; k0 < B.k; k0 += KC) {
-    const int64_t kc = std::min<int64_t>(KC, B.k - k0);
-    block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, B.panel(k0, kc, 0), B.panels, B.n, C, ldc,
-                  static_cast<const T*>(nullptr));
-  }
+  // panels [p0, p1) of every k block: a split over column panels leaves each output's
+  // summation order as it is, so any split gives the single-threaded result exactly
+  auto columns = [&](int64_t p0, int64_t p1) {
+    const int64_t ncols = std::min<int64_t>(B.n, p1 * Tile<T>::NR) - p0 * Tile<T>::NR;
+    for (int64_t k0 = 0; k0 < B.k; k0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, B.k - k0);
+      block_product(acc || k0 > 0, m, kc, A + k0 * csa, rsa, csa, B.panel(k0, kc, p0), p1 - p0, ncols,
+                    C + p0 * Tile<T>::NR, ldc, static_cast<const T*>(nullptr));
+    }
+  };
+  const int64_t tasks = split_count(m * B.n * B.k, B.panels);
+  if (tasks <= 1) return columns(0, B.panels);
+  parallel_for(tasks, [&](int64_t t) { columns(B.panels * t / tasks, B.panels * (t + 1) / tasks); });
 }
 
+namespace {
+
+// gemm_strided_multi over the columns [c0, c1) of B and C (c0 a multiple of NR).
 template <typename T>
-void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
-                        int64_t rsb, int64_t csb, const T* bias) {
+void strided_multi_columns(bool acc, int64_t c0, int64_t c1, int64_t k, const RowGroup<T>* groups, int ngroups,
+                           const T* B, int64_t rsb, int64_t csb, const T* bias) {
   constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
   constexpr int64_t NC = 64 * NR;  // B block (KC x NC) stays in L2
-  if (n == 0) return;
-  if (k == 0) {
-    for (int g = 0; g < ngroups; ++g) {
-      const RowGroup<T>& q = groups[g];
-      if (!acc) zero_rows(q.C, q.m, n, q.ldc);
-      if (bias)
-        for (int64_t i = 0; i < q.m; ++i)
-          for (int64_t j = 0; j < n; ++j) q.C[i * q.ldc + j] += bias[j];
-    }
-    return;
-  }
   thread_local AlignedBuf<T> bpack;
   bpack.resize(KC * NC);
-  for (int64_t j0 = 0; j0 < n; j0 += NC) {
-    const int64_t nc = std::min<int64_t>(NC, n - j0);
+  for (int64_t j0 = c0; j0 < c1; j0 += NC) {
+    const int64_t nc = std::min<int64_t>(NC, c1 - j0);
     const int64_t np = (nc + NR - 1) / NR;
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       const int64_t kc = std::min<int64_t>(KC, k - k0);
@@ -303,6 +314,50 @@ void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* group
       }
     }
   }
+}
+
+}  // namespace
+
+template <typename T>
+void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
+                        int64_t rsb, int64_t csb, const T* bias) {
+  constexpr int NR = Tile<T>::NR, MR = Tile<T>::MR;
+  if (n == 0) return;
+  if (k == 0) {
+    for (int g = 0; g < ngroups; ++g) {
+      const RowGroup<T>& q = groups[g];
+      if (!acc) zero_rows(q.C, q.m, n, q.ldc);
+      if (bias)
+        for (int64_t i = 0; i < q.m; ++i)
+          for (int64_t j = 0; j < n; ++j) q.C[i * q.ldc + j] += bias[j];
+    }
+    return;
+  }
+  int64_t rows = 0;
+  for (int g = 0; g < ngroups; ++g) rows += groups[g].m;
+  const int64_t panels = (n + NR - 1) / NR;
+  // Tall products (the input projection, S*B rows) split over row blocks of MR, the others
+  // (weight gradients: few rows, a long k) over column panels. Either way each output
+  // keeps its summation order.
+  if (ngroups == 1 && rows >= 8 * n) {
+    const RowGroup<T>& q = groups[0];
+    const int64_t blocks = (q.m + MR - 1) / MR;
+    const int64_t tasks = split_count(rows * n * k, blocks);
+    if (tasks > 1) {
+      parallel_for(tasks, [&](int64_t t) {
+        const int64_t r0 = blocks * t / tasks * MR, r1 = std::min(q.m, blocks * (t + 1) / tasks * MR);
+        const RowGroup<T> part{r1 - r0, q.A + r0 * q.rsa, q.rsa, q.csa, q.C + r0 * q.ldc, q.ldc};
+        strided_multi_columns(acc, 0, n, k, &part, 1, B, rsb, csb, bias);
+      });
+      return;
+    }
+  }
+  const int64_t tasks = split_count(rows * n * k, panels);
+  if (tasks <= 1) return strided_multi_columns(acc, 0, n, k, groups, ngroups, B, rsb, csb, bias);
+  parallel_for(tasks, [&](int64_t t) {
+    strided_multi_columns(acc, panels * t / tasks * NR, std::min(n, panels * (t + 1) / tasks * NR), k, groups,
+                          ngroups, B, rsb, csb, bias);
+  });
 }
 
 template <typename T>

@@ -27,21 +27,23 @@ static void gru_forward_after(Run<T>& r) {
       std::fill(A, A + B * H, T(0));
     rec_forward(r, hp, 2, 3, A, H, scratch.data());
     T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    for (int64_t b = 0; b < B; ++b) {
-      if (!r.is_valid(s, b)) {
-        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        if (!r.is_valid(s, b)) {
+          std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+          continue;
+        }
+        T* gi = G + b * kH;
+        if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
+        act_forward(r.rec, gi, 2 * H);  // z, r
+        ArrMap<T> hh(gi + 2 * H, H);
+        hh += CArrMap<T>(gi + H, H) * CArrMap<T>(A + b * H, H);
+        if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
+        act_forward(r.act, gi + 2 * H, H);
+        CArrMap<T> z(gi, H), hpb(hp + b * H, H);
+        ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
       }
-      T* gi = G + b * kH;
-      if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
-      act_forward(r.rec, gi, 2 * H);  // z, r
-      ArrMap<T> hh(gi + 2 * H, H);
-      hh += CArrMap<T>(gi + H, H) * CArrMap<T>(A + b * H, H);
-      if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
-      act_forward(r.act, gi + 2 * H, H);
-      CArrMap<T> z(gi, H), hpb(hp + b * H, H);
-      ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
-    }
+    });
   }
 }
 
@@ -59,30 +61,34 @@ static void gru_forward_before(Run<T>& r) {
     T* hn = r.h(s + 1);
     T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
     rec_forward(r, hp, 0, 2, G, kH, scratch.data());
-    for (int64_t b = 0; b < B; ++b) {
-      T* gi = G + b * kH;
-      ArrMap<T> a(A + b * H, H);
-      if (!r.is_valid(s, b)) {
-        a.setZero();  // finite, so the dU GEMM over all rows stays exact
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        T* gi = G + b * kH;
+        ArrMap<T> a(A + b * H, H);
+        if (!r.is_valid(s, b)) {
+          a.setZero();  // finite, so the dU GEMM over all rows stays exact
+          continue;
+        }
+        if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
+        act_forward(r.rec, gi, 2 * H);
+        a = CArrMap<T>(gi + H, H) * CArrMap<T>(hp + b * H, H);
+        if (rm_h) a *= CArrMap<T>(rm_h + b * H, H);
       }
-      if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
-      act_forward(r.rec, gi, 2 * H);
-      a = CArrMap<T>(gi + H, H) * CArrMap<T>(hp + b * H, H);
-      if (rm_h) a *= CArrMap<T>(rm_h + b * H, H);
-    }
+    });
     gemm_packed(true, B, A, H, 1, r.packed(false, 2, 3), G + 2 * H, kH);
-    for (int64_t b = 0; b < B; ++b) {
-      if (!r.is_valid(s, b)) {
-        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
-        continue;
+    for_rows(B, H, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        if (!r.is_valid(s, b)) {
+          std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+          continue;
+        }
+        T* gi = G + b * kH;
+        if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
+        act_forward(r.act, gi + 2 * H, H);
+        CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hpb(hp + b * H, H);
+        ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
       }
-      T* gi = G + b * kH;
-      if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
-      act_forward(r.act, gi + 2 * H, H);
-      CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hpb(hp + b * H, H);
-      ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
-    }
+    });
   }
 }
 
@@ -113,32 +119,35 @@ static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, co
 template <typename T>
 static void gru_backward_after(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH(), n = r.S * B;
-  std::vector<T> scratch(static_cast<size_t>(B * H)), dg(static_cast<size_t>(kH)), da(static_cast<size_t>(H));
+  std::vector<T> scratch(static_cast<size_t>(B * H));
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
     add_output_grad(r, bk, s, dh);
-    T* G = r.g(s);                        // gates in, d(input projection) out
-    T* A = r.Aux.data() + s * B * H;      // h_prev U_h + b_rec_h in, its gradient out
+    T* G = r.g(s);                    // gates in, d(input projection) out
+    T* A = r.Aux.data() + s * B * H;  // h_prev U_h + b_rec_h in, its gradient out
     const T* hp = r.h(s);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    for (int64_t b = 0; b < B; ++b) {
-      T* gi = G + b * kH;
-      T* ab = A + b * H;
-      if (!r.is_valid(s, b)) {
-        std::fill(gi, gi + kH, T(0));
-        std::fill(ab, ab + H, T(0));
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      std::vector<T> dg(static_cast<size_t>(kH)), da(static_cast<size_t>(H));
+      for (int64_t b = b0; b < b1; ++b) {
+        T* gi = G + b * kH;
+        T* ab = A + b * H;
+        if (!r.is_valid(s, b)) {
+          std::fill(gi, gi + kH, T(0));
+          std::fill(ab, ab + H, T(0));
+          continue;
+        }
+        const T* zs = Zs ? Zs + b * kH : nullptr;
+        T* d = dg.data();
+        gru_back_common(r, gi, zs, hp + b * H, d, d + 2 * H, dh + b * H);
+        CArrMap<T> rr(gi + H, H), dhh(d + 2 * H, H);
+        ArrMap<T>(d + H, H) = dhh * CArrMap<T>(ab, H);  // d r
+        act_backward(r.rec, zs ? zs + H : nullptr, gi + H, d + H, H);
+        ArrMap<T>(da.data(), H) = dhh * rr;
+        std::copy(d, d + kH, gi);
+        std::copy(da.begin(), da.end(), ab);
       }
-      const T* zs = Zs ? Zs + b * kH : nullptr;
-      T* d = dg.data();
-      gru_back_common(r, gi, zs, hp + b * H, d, d + 2 * H, dh + b * H);
-      CArrMap<T> rr(gi + H, H), dhh(d + 2 * H, H);
-      ArrMap<T>(d + H, H) = dhh * CArrMap<T>(ab, H);  // d r
-      act_backward(r.rec, zs ? zs + H : nullptr, gi + H, d + H, H);
-      ArrMap<T>(da.data(), H) = dhh * rr;
-      std::copy(d, d + kH, gi);
-      std::copy(da.begin(), da.end(), ab);
-    }
+    });
     rec_backward(r, G, kH, 0, 2, dh, scratch.data());
     rec_backward(r, A, H, 2, 3, dh, scratch.data());
   }
@@ -157,7 +166,7 @@ static void gru_backward_after(Run<T>& r, Back<T>& bk) {
 template <typename T>
 static void gru_backward_before(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
-  std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H)), dg(static_cast<size_t>(kH));
+  std::vector<T> scratch(static_cast<size_t>(B * H)), drh(static_cast<size_t>(B * H));
   const T* rm_h = r.drec.none() ? nullptr : r.drec.gate(2);
   T* dh = bk.dh.data();
   for (int64_t s = r.S - 1; s >= 0; --s) {
@@ -165,30 +174,36 @@ static void gru_backward_before(Run<T>& r, Back<T>& bk) {
     T* G = r.g(s);  // gates in, d(input projection) out: z and h blocks first, r after the GEMM
     const T* hp = r.h(s);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    for (int64_t b = 0; b < B; ++b) {
-      T* gi = G + b * kH;
-      if (!r.is_valid(s, b)) {
-        std::fill(gi, gi + kH, T(0));
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      std::vector<T> dg(static_cast<size_t>(kH));
+      for (int64_t b = b0; b < b1; ++b) {
+        T* gi = G + b * kH;
+        if (!r.is_valid(s, b)) {
+          std::fill(gi, gi + kH, T(0));
+          continue;
+        }
+        T* d = dg.data();
+        gru_back_common(r, gi, Zs ? Zs + b * kH : nullptr, hp + b * H, d, d + 2 * H, dh + b * H);
+        std::copy(d, d + H, gi);
+        std::copy(d + 2 * H, d + 3 * H, gi + 2 * H);
       }
-      T* d = dg.data();
-      gru_back_common(r, gi, Zs ? Zs + b * kH : nullptr, hp + b * H, d, d + 2 * H, dh + b * H);
-      std::copy(d, d + H, gi);
-      std::copy(d + 2 * H, d + 3 * H, gi + 2 * H);
-    }
+    });
     // d(r * h_prev * rm_h) = d(hh pre-activation) U_h^T
     gemm_packed(false, B, G + 2 * H, kH, 1, r.packed(true, 2, 3), drh.data(), H);
-    for (int64_t b = 0; b < B; ++b) {
-      if (!r.is_valid(s, b)) continue;
-      T* gi = G + b * kH;
-      T* d = dg.data() + H;
-      ArrMap<T> dr(drh.data() + b * H, H);
-      if (rm_h) dr *= CArrMap<T>(rm_h + b * H, H);
-      ArrMap<T>(dh + b * H, H) += dr * CArrMap<T>(gi + H, H);
-      ArrMap<T>(d, H) = dr * CArrMap<T>(hp + b * H, H);  // d r
-      act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, d, H);
-      std::copy(d, d + H, gi + H);
-    }
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      std::vector<T> dg(static_cast<size_t>(H));
+      for (int64_t b = b0; b < b1; ++b) {
+        if (!r.is_valid(s, b)) continue;
+        T* gi = G + b * kH;
+        T* d = dg.data();
+        ArrMap<T> dr(drh.data() + b * H, H);
+        if (rm_h) dr *= CArrMap<T>(rm_h + b * H, H);
+        ArrMap<T>(dh + b * H, H) += dr * CArrMap<T>(gi + H, H);
+        ArrMap<T>(d, H) = dr * CArrMap<T>(hp + b * H, H);  // d r
+        act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, d, H);
+        std::copy(d, d + H, gi + H);
+      }
+    });
     rec_backward(r, G, kH, 0, 2, dh, scratch.data());
   }
   if (bk.dU) {

@@ -12,7 +12,7 @@ namespace detail {
 template <typename T>
 void lstm_forward(Run<T>& r) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
-  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H));
+  std::vector<T> scratch(static_cast<size_t>(B * H));
   for (int64_t s = 0; s < r.S; ++s) {
     T* G = r.g(s);
     const T* hp = r.h(s);
@@ -21,31 +21,33 @@ void lstm_forward(Run<T>& r) {
     T* cn = r.c(s + 1);
     rec_forward(r, hp, 0, 4, G, kH, scratch.data());
     if (r.store_pre) std::copy(G, G + B * kH, r.Z.data() + s * B * kH);
-    for (int64_t b = 0; b < B; ++b) {
-      if (!r.is_valid(s, b)) {  // a masked step carries both states; its gates are never read
-        std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
-        std::copy(cp + b * H, cp + (b + 1) * H, cn + b * H);
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      std::vector<T> ac(static_cast<size_t>(H));
+      for (int64_t b = b0; b < b1; ++b) {
+        if (!r.is_valid(s, b)) {  // a masked step carries both states; its gates are never read
+          std::copy(hp + b * H, hp + (b + 1) * H, hn + b * H);
+          std::copy(cp + b * H, cp + (b + 1) * H, cn + b * H);
+          continue;
+        }
+        T* gi = G + b * kH;
+        act_forward(r.rec, gi, 2 * H);  // i, f
+        act_forward(r.act, gi + 2 * H, H);
+        act_forward(r.rec, gi + 3 * H, H);
+        CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
+        ArrMap<T> c(cn + b * H, H), a(ac.data(), H);
+        c = f * CArrMap<T>(cp + b * H, H) + i * g;
+        a = c;
+        act_forward(r.act, ac.data(), H);
+        ArrMap<T>(hn + b * H, H) = o * a;
       }
-      T* gi = G + b * kH;
-      act_forward(r.rec, gi, 2 * H);  // i, f
-      act_forward(r.act, gi + 2 * H, H);
-      act_forward(r.rec, gi + 3 * H, H);
-      CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
-      ArrMap<T> c(cn + b * H, H), a(ac.data(), H);
-      c = f * CArrMap<T>(cp + b * H, H) + i * g;
-      a = c;
-      act_forward(r.act, ac.data(), H);
-      ArrMap<T>(hn + b * H, H) = o * a;
-    }
+    });
   }
 }
 
 template <typename T>
 void lstm_backward(Run<T>& r, Back<T>& bk) {
   const int64_t B = r.B, H = r.H, kH = r.kH();
-  std::vector<T> scratch(static_cast<size_t>(B * H)), ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H)),
-      dg(static_cast<size_t>(kH));
+  std::vector<T> scratch(static_cast<size_t>(B * H));
   T* dXW = bk.dXW;
   T* dh = bk.dh.data();
   T* dc = bk.dc.data();
@@ -55,31 +57,34 @@ void lstm_backward(Run<T>& r, Back<T>& bk) {
     const T* cp = r.c(s);
     const T* cn = r.c(s + 1);
     const T* Zs = r.store_pre ? r.Z.data() + s * B * kH : nullptr;
-    for (int64_t b = 0; b < B; ++b) {
-      T* gi = G + b * kH;
-      if (!r.is_valid(s, b)) {  // gradients pass through a masked step unchanged
-        std::fill(gi, gi + kH, T(0));
-        continue;
+    for_rows(B, kH, [&](int64_t b0, int64_t b1) {
+      std::vector<T> ac(static_cast<size_t>(H)), dct(static_cast<size_t>(H)), dg(static_cast<size_t>(kH));
+      for (int64_t b = b0; b < b1; ++b) {
+        T* gi = G + b * kH;
+        if (!r.is_valid(s, b)) {  // gradients pass through a masked step unchanged
+          std::fill(gi, gi + kH, T(0));
+          continue;
+        }
+        T* d = dg.data();
+        CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
+        ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), dt(dct.data(), H), a(ac.data(), H);
+        a = CArrMap<T>(cn + b * H, H);
+        act_forward(r.act, ac.data(), H);
+        ArrMap<T>(d + 3 * H, H) = dhb * a;  // d o
+        dt = dhb * o;
+        act_backward(r.act, cn + b * H, ac.data(), dct.data(), H);
+        dt += dcb;                                             // d c_t, total
+        ArrMap<T>(d, H) = dt * g;                              // d i
+        ArrMap<T>(d + H, H) = dt * CArrMap<T>(cp + b * H, H);  // d f
+        ArrMap<T>(d + 2 * H, H) = dt * i;                      // d g
+        dcb = dt * f;                                          // d c_{t-1}
+        act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, d, 2 * H);
+        act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, d + 2 * H, H);
+        act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, d + 3 * H, H);
+        std::copy(d, d + kH, gi);
+        dhb.setZero();  // h_{t-1} reaches this step only through the recurrent GEMM
       }
-      T* d = dg.data();
-      CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
-      ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), dt(dct.data(), H), a(ac.data(), H);
-      a = CArrMap<T>(cn + b * H, H);
-      act_forward(r.act, ac.data(), H);
-      ArrMap<T>(d + 3 * H, H) = dhb * a;  // d o
-      dt = dhb * o;
-      act_backward(r.act, cn + b * H, ac.data(), dct.data(), H);
-      dt += dcb;                                              // d c_t, total
-      ArrMap<T>(d, H) = dt * g;                               // d i
-      ArrMap<T>(d + H, H) = dt * CArrMap<T>(cp + b * H, H);  // d f
-      ArrMap<T>(d + 2 * H, H) = dt * i;                       // d g
-      dcb = dt * f;                                           // d c_{t-1}
-      act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, d, 2 * H);
-      act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, d + 2 * H, H);
-      act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, d + 3 * H, H);
-      std::copy(d, d + kH, gi);
-      dhb.setZero();  // h_{t-1} reaches this step only through the recurrent GEMM
-    }
+    });
     rec_backward(r, G, kH, 0, 4, dh, scratch.data());
   }
   if (bk.dU && r.drec.none())
