@@ -111,9 +111,8 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
     # Uniform draws from R's RNG, or from a stream of the cell's own seed (which
     # leaves R's RNG untouched and advances with every draw).
     draw_uniform = function(n) {
-      if (is.null(self$seed)) return(stats::runif(n))
       private$.draws <- private$.draws + 1L
-      with_random_seed(self$seed + private$.draws, stats::runif(n))
+      with_random_seed(nth_draw_seed(self$seed, private$.draws), stats::runif(n))
     },
 
     # Dropout masks (input, recurrent): 0 or 1 / (1 - rate), one per sample and
@@ -408,7 +407,8 @@ LSTMCell <- R6::R6Class("LSTMCell",
 #' @param reset_after `TRUE` (default) applies the reset gate after the
 #'   recurrent matrix product (bias of shape `(2, 3 * units)`); `FALSE`
 #'   before it (bias of shape `3 * units`).
-#' @param seed `NULL` (default) or a whole number seeding the dropout masks.
+#' @param seed `NULL` (default), a whole number seeding the dropout masks, or a
+#'   [random_seed_generator()] they are drawn from.
 #' @param ... Base layer arguments: `name`, `dtype`, `trainable`.
 #' @returns A cell (a layer).
 #' @examples

@@ -88,7 +88,11 @@ check_rate <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()
 
 # A random seed: NULL or any whole number, as an integer.
 check_seed <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
-  check_count(x, arg, call, min = -Inf, null_ok = TRUE)
+  if (inherits(x, "recurrent_seed_generator")) return(x)
+  if (!is.null(x) && (!is.numeric(x) || length(x) != 1L || is.na(x) || x != trunc(x) ||
+                      abs(x) > .Machine$integer.max))
+    abort_must_be(x, "{.code NULL}, a whole number or a {.fn random_seed_generator}", arg, call)
+  if (is.null(x)) NULL else as.integer(x)
 }
 
 # A single string (not NA); NULL passes when `null_ok`.

@@ -110,8 +110,9 @@ rtruncnorm2 <- function(n, mean, sd) {
 #'   `"truncated_normal"`).
 #' @param gain Number, default `1`: multiplies the orthogonal or identity
 #'   matrix.
-#' @param seed `NULL` (default: draw from the session's random stream) or a
-#'   whole number for a fixed stream.
+#' @param seed `NULL` (default: draw from the session's random stream), a
+#'   whole number for a fixed stream (the same values at every call), or a
+#'   [random_seed_generator()] (new values at every call, reproducible).
 #' @returns An initializer (class `recurrent_initializer`), a function
 #'   `function(shape, dtype = NULL)` returning a tensor.
 #' @examples

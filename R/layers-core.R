@@ -171,7 +171,7 @@ Dropout <- R6::R6Class("Dropout",
       super$initialize(...)
       self$rate <- rate
       self$noise_shape <- if (!is.null(noise_shape)) as_shape_list(noise_shape)
-      self$seed <- seed
+      self$seed <- check_seed(seed, call = NULL)
       self$built <- TRUE
     },
     call = function(inputs, training = FALSE) {
@@ -185,10 +185,8 @@ Dropout <- R6::R6Class("Dropout",
         }, 1L)
       }
       draw <- function() stats::runif(prod(ns)) >= self$rate
-      keep <- if (is.null(self$seed)) draw() else {
-        private$draws <- private$draws + 1L
-        with_random_seed(self$seed + private$draws - 1L, draw())
-      }
+      keep <- with_random_seed(nth_draw_seed(self$seed, private$draws), draw())
+      private$draws <- private$draws + 1L
       scale <- array(keep / (1 - self$rate), ns)
       op_multiply(inputs, as_tensor(scale, cpp_dtype(inputs)))
     },
@@ -214,7 +212,7 @@ Dropout <- R6::R6Class("Dropout",
 #' @param noise_shape `NULL` (default) or the shape of the random keep/drop
 #'   pattern, broadcast over the input; `NA` entries take the input's size.
 #'   For example `c(NA, 1, NA)` drops the same features at every timestep.
-#' @param seed `NULL` (default) or a whole number.
+#' @param seed `NULL` (default), a whole number, or a [random_seed_generator()].
 #' @returns See `object`.
 #' @section Call arguments:
 #' * `inputs`: a tensor or array.

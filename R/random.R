@@ -4,25 +4,17 @@
 # n draws from `draw`, made under `seed`, as a tensor of `shape` (row-major fill).
 random_tensor <- function(shape, dtype, seed, draw, call = rlang::caller_env()) {
   shape <- as_shape_arg(shape, call = call)
-  check_random_seed(seed, "seed", call)
+  check_seed(seed, "seed", call)
   dtype <- if (is.null(dtype)) config_floatx() else normalize_dtype(dtype, call = call)
   n <- prod(shape)
   vals <- with_random_seed(seed, draw(n))
   cpp_reshape(cpp_tensor(array(vals, n), dtype), shape)
 }
 
-# A `seed` argument of the random_*() functions: NULL, a whole number or a seed
-# generator.
-check_random_seed <- function(seed, arg = "seed", call = rlang::caller_env()) {
-  if (inherits(seed, "recurrent_seed_generator")) return(seed)
-  if (!is.null(seed) && (!is.numeric(seed) || length(seed) != 1L || is.na(seed) || seed != trunc(seed) ||
-                          abs(seed) > .Machine$integer.max)) {
-    got <- describe_value(seed)
-    recurrent_abort(c("{.arg {arg}} must be {.code NULL}, a whole number or a {.fn random_seed_generator}.",
-                      x = "Got {got}."), call = call)
-  }
-  seed
-}
+# The seed of a layer's n-th draw (n from 0): a whole-number seed moves on by n, so the
+# draws differ from each other yet repeat from run to run; a seed generator moves on
+# by itself; NULL draws from R's stream.
+nth_draw_seed <- function(seed, n) if (is.numeric(seed)) seed + n else seed
 
 # Evaluate `expr` (which draws from R's RNG) under `seed`: NULL draws from the
 # session's stream; a whole number from a fresh stream seeded with it (the same
@@ -219,7 +211,7 @@ set_random_seed <- function(seed) {
 random_dropout <- function(inputs, rate, noise_shape = NULL, seed = NULL) {
   if (missing(rate)) recurrent_abort(c("{.arg rate} is missing.", i = "Write {.code random_dropout(x, rate = 0.5)}."))
   rate <- check_number(rate, min = 0, max = 1, max_open = TRUE)
-  check_random_seed(seed)
+  check_seed(seed)
   x <- as_tensor_arg(inputs)
   dtype <- value_float(x)
   if (.Call(`_recurrent_cpp_dtype`, x) != dtype) x <- op_cast(x, dtype)

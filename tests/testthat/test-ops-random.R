@@ -178,3 +178,37 @@ test_that("random_dropout gradients: the kept entries, scaled", {
   keep <- c_array(withr::with_seed(4, stats::runif(6)) >= 0.5, c(2, 3))
   expect_equal(g, keep * 2, ignore_attr = TRUE)
 })
+
+test_that("initializers, layer_dropout and cells take a seed generator, which moves on at every draw", {
+  # a generator's stream is R's stream seeded with the generator's seed
+  set.seed(5)
+  first <- runif(6, -0.05, 0.05)
+  second <- runif(6, -0.05, 0.05)
+  init <- initializer_random_uniform(seed = random_seed_generator(seed = 5))
+  expect_equal(as.numeric(as.array(init(6))), first, tolerance = 1e-7)
+  expect_equal(as.numeric(as.array(init(6))), second, tolerance = 1e-7)
+  # an integer seed gives the same values at every call
+  fixed <- initializer_random_uniform(seed = 5)
+  expect_equal(as.numeric(as.array(fixed(6))), first, tolerance = 1e-7)
+  expect_equal(as.numeric(as.array(fixed(6))), first, tolerance = 1e-7)
+
+  set.seed(7)
+  keep1 <- runif(8) >= 0.5
+  keep2 <- runif(8) >= 0.5
+  drop <- layer_dropout(rate = 0.5, seed = random_seed_generator(seed = 7))
+  x <- matrix(1, 1, 8)
+  expect_equal(as.numeric(as.array(drop(x, training = TRUE))), 2 * keep1)
+  expect_equal(as.numeric(as.array(drop(x, training = TRUE))), 2 * keep2)
+
+  # a cell's integer seed s draws its first mask with seed s + 1, a generator from its
+  # own start: the same mask for a generator seeded with s + 1
+  xs <- array(seq_len(2 * 3 * 4) / 10, c(2, 3, 4))
+  run <- function(seed) {
+    set.seed(1)
+    layer <- layer_simple_rnn(units = 3, dropout = 0.5, seed = seed)
+    as.array(layer(xs, training = TRUE))
+  }
+  expect_equal(run(random_seed_generator(seed = 12)), run(11))
+  expect_false(isTRUE(all.equal(run(11), run(12))))  # the masks matter
+  expect_error(layer_dropout(rate = 0.5, seed = "a"), "random_seed_generator")
+})
