@@ -726,7 +726,9 @@ static const R_CallMethodDef CallEntries[] = {
     {NULL, NULL, 0}
 };
 
+void recurrent_register_unload_hook(DllInfo* dll);
 RcppExport void R_init_recurrent(DllInfo *dll) {
     R_registerRoutines(dll, NULL, CallEntries, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
+    recurrent_register_unload_hook(dll);
 }
