@@ -113,6 +113,9 @@ config_is_interactive_logging_enabled <- function() the$interactive_logging
 #' the threads. Small problems stay on one thread, where waking the others
 #' would cost more than it saves. The split never changes the order in which a
 #' value is summed, so results are the same with any number of threads.
+#' Between the pieces of a kernel the extra threads wait for more work by
+#' spinning for a fraction of a millisecond, so a run uses somewhat more CPU
+#' time in total than with one thread.
 #'
 #' Only ask for threads that have a core to themselves. On a shared machine, or
 #' next to other busy processes, a thread that waits for a busy core stalls

@@ -1,5 +1,9 @@
-// The thread pool of parallel.h: workers wait on a condition variable for a job, pull
-// task indices from an atomic counter alongside the caller, and check in when done.
+// The thread pool of parallel.h: workers wait for a job, pull task indices from an atomic
+// counter alongside the caller, and check in when done. A kernel runs one or two jobs
+// per timestep, a fraction of a millisecond apart, and a futex wake-up costs tens of
+// microseconds on a virtual machine: so workers and the caller first spin for a short
+// while (kSpin pauses, well under a millisecond) and only then sleep on a condition
+// variable.
 #include "parallel.h"
 
 #include <algorithm>
@@ -8,6 +12,9 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #include <vector>
 
 namespace recurrent {
@@ -15,13 +22,23 @@ namespace core {
 
 namespace {
 
+constexpr int kSpin = 4000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
 struct Job {
   const std::function<void(int64_t)>* fn = nullptr;
   int64_t n = 0;
   std::atomic<int64_t> next{0};
   std::atomic<bool> failed{false};
-  std::exception_ptr error;  // the first exception, under Pool::m
-  int pending = 0;           // workers yet to check in, under Pool::m
+  std::exception_ptr error;     // the first exception, under Pool::m
+  std::atomic<int> pending{0};  // workers yet to check in
 };
 
 thread_local bool in_task = false;
@@ -33,7 +50,8 @@ struct Pool {
   std::vector<std::thread> workers;
   Job* job = nullptr;
   uint64_t generation = 0;
-  bool stopping = false;
+  std::atomic<uint64_t> posted{0};  // = generation, for spinning without the lock
+  std::atomic<bool> stopping{false};
   int threads = 1;
   std::mutex call;  // one parallel_for (or resize) at a time
 
@@ -57,6 +75,7 @@ struct Pool {
   // `seen`: the generation current when the worker was started (an older job is not its own).
   void worker_loop(uint64_t seen) {
     for (;;) {
+      for (int i = 0; i < kSpin && posted.load(std::memory_order_acquire) == seen && !stopping.load(); ++i) cpu_relax();
       Job* j;
       {
         std::unique_lock<std::mutex> lk(m);
@@ -66,8 +85,11 @@ struct Pool {
         j = job;
       }
       run_tasks(*j);
-      std::lock_guard<std::mutex> lk(m);
-      if (--j->pending == 0) done.notify_all();
+      // the last one wakes the caller; j may be gone once pending is 0
+      if (j->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(m);
+        done.notify_all();
+      }
     }
   }
 
@@ -151,15 +173,17 @@ void parallel_for(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
   j.n = n_tasks;
   {
     std::lock_guard<std::mutex> lk(p.m);
-    j.pending = static_cast<int>(p.workers.size());
+    j.pending.store(static_cast<int>(p.workers.size()));
     p.job = &j;
     ++p.generation;
+    p.posted.store(p.generation, std::memory_order_release);
   }
   p.wake.notify_all();
   p.run_tasks(j);
+  for (int i = 0; i < kSpin && j.pending.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
   {
     std::unique_lock<std::mutex> lk(p.m);
-    p.done.wait(lk, [&] { return j.pending == 0; });
+    p.done.wait(lk, [&] { return j.pending.load(std::memory_order_acquire) == 0; });
     p.job = nullptr;
   }
   if (j.error) std::rethrow_exception(j.error);
