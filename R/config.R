@@ -73,7 +73,8 @@ the$interactive_logging <- TRUE
 #' interactive logging is off. `config_enable_interactive_logging()` turns the
 #' output back on; `config_is_interactive_logging_enabled()` tells which is in
 #' effect. Logging is on when the package loads. The messages that callbacks
-#' print with their own `verbose` are not affected.
+#' print with their own `verbose` (early stopping, checkpoints, ...) are
+#' silenced too.
 #'
 #' @returns `config_is_interactive_logging_enabled()` returns `TRUE` or
 #'   `FALSE`; the others return the previous setting invisibly.

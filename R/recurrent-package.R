@@ -23,3 +23,8 @@ zeallot::`%<-%`
 # `object` is a formal that Layer() constructors get at run time, and the super
 # getter is looked up in the class environment Layer() builds.
 utils::globalVariables(c("object", ".__recurrent_super__"))
+
+# Unloading the namespace unloads the shared library too, whose unload hook joins the
+# kernels' worker threads (config_set_num_threads()); a library left loaded would keep
+# them running after the package is gone.
+.onUnload <- function(libpath) library.dynam.unload("recurrent", libpath)
