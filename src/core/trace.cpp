@@ -69,8 +69,8 @@ bool Program::same_as(const Program& o) const {
   return true;
 }
 
-Recorder::Recorder(const std::vector<Tensor>& inputs, uint64_t loop_start)
-    : loop_start_(loop_start), step_start_(next_buffer_serial()), outer_(g_active) {
+Recorder::Recorder(const std::vector<Tensor>& inputs, const DataAge& age)
+    : age_(age), step_start_(next_buffer_serial()), outer_(g_active) {
   program_.n_inputs_ = static_cast<int>(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     // a tensor given twice (one state returned for two) keeps its first place
@@ -91,7 +91,8 @@ bool Recorder::is_step_value(const Tensor& t) const {
 
 bool Recorder::from_earlier_step(const Tensor& t) const {
   const uint64_t serial = t.buffer_serial();
-  return serial >= loop_start_ && serial < step_start_;
+  if (serial >= age_.first_step_begin && serial < age_.first_step_end) return false;
+  return serial >= age_.loop_start && serial < step_start_;
 }
 
 Ref Recorder::ref_of(const Tensor& t) {

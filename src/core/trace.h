@@ -59,13 +59,22 @@ class Program {
   std::vector<Ref> outputs_;
 };
 
+// Buffer serials (next_buffer_serial()) that tell a step's constants from data an
+// earlier timestep made: data made before the loop, or during its first timestep
+// (which is never recorded: weights a cell builds lazily, dropout masks it draws
+// once), is a constant; data made after `loop_start` by any other earlier timestep
+// (a tensor the cell kept in R from a previous call) is not, and spoils the recording.
+// A tensor the cell keeps from each timestep for the next is thus caught at the third
+// timestep, if not at the second; both recordings must be clean.
+struct DataAge {
+  uint64_t loop_start = 0;
+  uint64_t first_step_begin = 0, first_step_end = 0;
+};
+
 // Records the ops run while it is alive (the innermost recorder when they nest).
-// `loop_start` is next_buffer_serial() before the loop made its first tensor: data made
-// after it by an earlier timestep (a tensor a cell kept in R from a previous call)
-// cannot be a constant of this step, and spoils the recording.
 class Recorder {
  public:
-  Recorder(const std::vector<Tensor>& inputs, uint64_t loop_start);
+  Recorder(const std::vector<Tensor>& inputs, const DataAge& age);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
@@ -93,7 +102,8 @@ class Recorder {
   std::vector<Tensor> alive_;  // every tensor in known_, so no address is reused while recording
   std::vector<const TensorImpl*> reads_;  // step values read since the last record()
   int n_values_ = 0;  // outputs of the recorded ops so far
-  uint64_t loop_start_, step_start_;
+  DataAge age_;
+  uint64_t step_start_;
   bool spoiled_ = false;
   bool active_ = true;
   Recorder* outer_;

@@ -298,3 +298,30 @@ test_that("a stateful layer replays and carries its states across calls", {
   expect_equal(got, ref_minimal_rnn(x2, W, U, h0 = h1)$output, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(calls$n, 6L)
 })
+
+test_that("a cell built around a layer replays: weights made at the first timestep are constants", {
+  calls <- new.env()
+  calls$n <- 0L
+  dense_cell <- Layer("DenseCell",
+    initialize = function(units, ...) {
+      super$initialize(...)
+      self$units <- as.integer(units)
+      self$state_size <- as.integer(units)
+      self$dense <- layer_dense(units = units, activation = "tanh")
+    },
+    call = function(inputs, states) {
+      calls$n <- calls$n + 1L
+      # the dense layer builds its weights at its first call, the first timestep
+      h <- self$dense(op_concatenate(list(inputs, states[[1]]), axis = -1))
+      list(h, list(h))
+    })
+  set.seed(21)
+  x <- rand_array(2, 6, 3)
+  layer <- layer_rnn(cell = dense_cell(units = 4), return_sequences = TRUE)
+  got <- as.array(layer(x))
+  w <- get_weights(layer)
+  want <- ref_loop(function(x_t, states) list(tanh(cbind(x_t, states[[1]]) %*% w[[1]] + ref_bias_rows(w[[2]], 2))),
+                   x, list(matrix(0, 2, 4)), return_sequences = TRUE)[[1]]
+  expect_equal(got, want, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_equal(calls$n, 3L)
+})

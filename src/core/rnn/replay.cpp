@@ -26,13 +26,19 @@ StepResult ReplayingStep::operator()(const Tensor& x_t, const std::vector<Tensor
     return r;
   }
   ++slow_calls_;
-  if (slow_calls_ == 1 || given_up_) return slow_(x_t, states, t);
+  if (given_up_) return slow_(x_t, states, t);
+  if (slow_calls_ == 1) {
+    age_.first_step_begin = next_buffer_serial();
+    StepResult r = slow_(x_t, states, t);
+    age_.first_step_end = next_buffer_serial();
+    return r;
+  }
 
   trace::Program program;
   bool recorded;
   StepResult r;
   {
-    trace::Recorder recorder(step_inputs(x_t, states), loop_start_);
+    trace::Recorder recorder(step_inputs(x_t, states), age_);
     r = slow_(x_t, states, t);  // an R error unwinds through the recorder
     recorded = recorder.finish(step_inputs(r.output, r.states), &program);
   }

@@ -15,13 +15,13 @@ namespace rnn {
 // differing recording means `slow` is called for every timestep, as without replay.
 class ReplayingStep {
  public:
-  // Make it before the loop makes its first tensor (core/trace.h, Recorder).
-  explicit ReplayingStep(StepFn slow) : slow_(std::move(slow)), loop_start_(next_buffer_serial()) {}
+  // Make it before the loop makes its first tensor (core/trace.h, DataAge).
+  explicit ReplayingStep(StepFn slow) : slow_(std::move(slow)) { age_.loop_start = next_buffer_serial(); }
   StepResult operator()(const Tensor& x_t, const std::vector<Tensor>& states, int t);
 
  private:
   StepFn slow_;
-  uint64_t loop_start_;
+  trace::DataAge age_;
   int slow_calls_ = 0;
   bool replaying_ = false;
   bool given_up_ = false;
