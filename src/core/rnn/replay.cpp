@@ -42,12 +42,12 @@ StepResult ReplayingStep::operator()(const Tensor& x_t, const std::vector<Tensor
     r = slow_(x_t, states, t);  // an R error unwinds through the recorder
     recorded = recorder.finish(step_inputs(r.output, r.states), &program);
   }
-  if (!recorded || (have_first_ && !first_.same_as(program))) {
+  const bool second_recording = slow_calls_ == 3;  // calls 2 and 3 are recorded
+  if (!recorded || (second_recording && !first_.same_as(program))) {
     given_up_ = true;
     first_ = trace::Program();
-  } else if (!have_first_) {
+  } else if (!second_recording) {
     first_ = std::move(program);
-    have_first_ = true;
   } else {
     program_ = std::move(program);
     first_ = trace::Program();

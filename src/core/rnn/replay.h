@@ -25,7 +25,6 @@ class ReplayingStep {
   int slow_calls_ = 0;
   bool replaying_ = false;
   bool given_up_ = false;
-  bool have_first_ = false;
   trace::Program first_, program_;
 };
 
