@@ -11,6 +11,35 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_cpu_features
+Rcpp::List cpp_cpu_features();
+RcppExport SEXP _recurrent_cpp_cpu_features() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_cpu_features());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_cpu_level_index
+int cpp_cpu_level_index(std::string name);
+RcppExport SEXP _recurrent_cpp_cpu_level_index(SEXP nameSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type name(nameSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_cpu_level_index(name));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_set_cpu_level
+std::string cpp_set_cpu_level(int level);
+RcppExport SEXP _recurrent_cpp_set_cpu_level(SEXP levelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type level(levelSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_set_cpu_level(level));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_binary
 SEXP cpp_binary(int op, SEXP a, SEXP b);
 RcppExport SEXP _recurrent_cpp_binary(SEXP opSEXP, SEXP aSEXP, SEXP bSEXP) {
@@ -665,6 +694,9 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_recurrent_cpp_cpu_features", (DL_FUNC) &_recurrent_cpp_cpu_features, 0},
+    {"_recurrent_cpp_cpu_level_index", (DL_FUNC) &_recurrent_cpp_cpu_level_index, 1},
+    {"_recurrent_cpp_set_cpu_level", (DL_FUNC) &_recurrent_cpp_set_cpu_level, 1},
     {"_recurrent_cpp_binary", (DL_FUNC) &_recurrent_cpp_binary, 3},
     {"_recurrent_cpp_compare", (DL_FUNC) &_recurrent_cpp_compare, 3},
     {"_recurrent_cpp_logical_not", (DL_FUNC) &_recurrent_cpp_logical_not, 1},

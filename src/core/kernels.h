@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "autograd.h"
+#include "kernels/maths.h"
 #include "strided.h"
 #include "tensor.h"
 
@@ -23,8 +24,7 @@ inline bool recording(const Ts&... inputs) {
 
 namespace kernels {
 
-// y = exp(x) for n float32 values, vectorised (ops_elementwise.cpp; y may be x): op_exp, softmax.
-void exp_floats(const float* x, float* y, int64_t n);
+// exp_floats(), tanh_floats(), sigmoid_floats(): kernels/maths.h (op_exp, softmax, activations).
 
 // Row-major strides of `shape` aligned to `out_ndim` dims; broadcast dims get 0.
 inline Strides broadcast_strides(const Shape& shape, size_t out_ndim, const Shape& out) {

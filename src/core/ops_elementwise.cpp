@@ -8,30 +8,9 @@
 
 #include "kernels.h"
 #include "ops.h"
-#include "rnn/simd.h"
 
 namespace recurrent {
 namespace core {
-
-namespace kernels {
-
-void exp_floats(const float* x, float* y, int64_t n) {
-  namespace simd = rnn::detail;
-  constexpr int L = simd::kFloatLanes;
-  int64_t j = 0;
-  for (; j + L <= n; j += L) {
-    const simd::vfloat v = simd::load_unaligned<simd::vfloat>(x + j);
-    simd::vfloat e = simd::vexp(v);
-    // simd.h's exp saturates outside [-87.3, 88.3]; there std::exp gives IEEE's overflow
-    // to inf and gradual underflow (and NaN stays NaN)
-    for (int k = 0; k < L; ++k)
-      if (!(v[k] <= 88.3f && v[k] >= -87.3f)) e[k] = std::exp(v[k]);
-    simd::store_unaligned(y + j, e);
-  }
-  for (; j < n; ++j) y[j] = std::exp(x[j]);
-}
-
-}  // namespace kernels
 
 namespace ops {
 
@@ -374,19 +353,18 @@ const char* unary_name(Unary op) {
   return "op";
 }
 
-// float32 exp, tanh and sigmoid through the fused kernels' vector code (rnn/simd.h,
+// float32 exp, tanh and sigmoid through the dispatched vector kernels (kernels/maths.h,
 // about 2e-7 relative, against ~50 ns per element for std::); float64 keeps std::.
 bool float_activation(Unary op, const float* x, float* y, int64_t n) {
-  namespace simd = rnn::detail;
   switch (op) {
     case Unary::Exp: kernels::exp_floats(x, y, n); return true;
     case Unary::Tanh:
       std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
-      simd::map_floats(y, n, [](simd::vfloat v) { return simd::vtanh(v); });
+      kernels::tanh_floats(y, n);
       return true;
     case Unary::Sigmoid:
       std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
-      simd::map_floats(y, n, [](simd::vfloat v) { return simd::vsigmoid(v); });
+      kernels::sigmoid_floats(y, n);
       return true;
     default: return false;
   }

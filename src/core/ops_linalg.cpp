@@ -1,12 +1,10 @@
-// matmul: NumPy semantics (1-D promotion, broadcast batch dims) on Eigen GEMM, small products on a register-tiled kernel.
-#include <Eigen/Core>
-
+// matmul: NumPy semantics (1-D promotion, broadcast batch dims) on the dispatched GEMM kernels (kernels/gemm.h).
 #include <algorithm>
 #include <vector>
 
 #include "kernels.h"
+#include "kernels/gemm.h"
 #include "ops.h"
-#include "rnn/simd.h"
 
 namespace recurrent {
 namespace core {
@@ -14,82 +12,12 @@ namespace ops {
 
 namespace {
 
-template <typename T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <typename T>
-using ConstMap = Eigen::Map<const RowMat<T>>;
-template <typename T>
-using MutMap = Eigen::Map<RowMat<T>>;
-
 Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
 
-// Products up to this many multiply-adds take small_gemm(); above, Eigen's blocked GEMM
-// wins (inst/bench/bench-rnn-callback.R; a cell's per-step product is about 32^3).
+// Products up to this many multiply-adds take kernels::small_gemm() (no packing, a
+// cell's per-step product is about 32^3); above, the packed GEMM wins
+// (inst/bench/bench-rnn-callback.R).
 constexpr int64_t kSmallGemm = int64_t(1) << 18;
-
-// C (m, n) = A (m, k) B (k, n), all row-major and contiguous, without Eigen's packing of
-// both operands, which costs more than the product itself at the sizes of a cell's
-// per-timestep products. Tiles of 4 rows by 2 vectors of columns keep 8 accumulators
-// in registers and read B's rows in place; each output sums over k in order.
-template <typename T>
-void small_gemm(int64_t m, int64_t k, int64_t n, const T* A, const T* B, T* C) {
-  namespace simd = rnn::detail;
-  using V = typename simd::VecOf<T>::type;
-  constexpr int L = simd::kVecBytes / static_cast<int>(sizeof(T));
-  auto load = [](const T* p) { return simd::load_unaligned<V>(p); };
-  int64_t j = 0;
-  for (; j + 2 * L <= n; j += 2 * L) {
-    int64_t i = 0;
-    for (; i + 4 <= m; i += 4) {
-      V c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
-      const T* a = A + i * k;
-      const T* b = B + j;
-      for (int64_t p = 0; p < k; ++p, b += n) {
-        const V b0 = load(b), b1 = load(b + L);
-        const T a0 = a[p], a1 = a[k + p], a2 = a[2 * k + p], a3 = a[3 * k + p];
-        c00 += a0 * b0; c01 += a0 * b1;
-        c10 += a1 * b0; c11 += a1 * b1;
-        c20 += a2 * b0; c21 += a2 * b1;
-        c30 += a3 * b0; c31 += a3 * b1;
-      }
-      T* c = C + i * n + j;
-      simd::store_unaligned(c, c00);
-      simd::store_unaligned(c + L, c01);
-      simd::store_unaligned(c + n, c10);
-      simd::store_unaligned(c + n + L, c11);
-      simd::store_unaligned(c + 2 * n, c20);
-      simd::store_unaligned(c + 2 * n + L, c21);
-      simd::store_unaligned(c + 3 * n, c30);
-      simd::store_unaligned(c + 3 * n + L, c31);
-    }
-    for (; i < m; ++i) {
-      V c0{}, c1{};
-      const T* b = B + j;
-      for (int64_t p = 0; p < k; ++p, b += n) {
-        c0 += A[i * k + p] * load(b);
-        c1 += A[i * k + p] * load(b + L);
-      }
-      simd::store_unaligned(C + i * n + j, c0);
-      simd::store_unaligned(C + i * n + j + L, c1);
-    }
-  }
-  if (j == n) return;
-  // the last n - j < 2L columns, one vector at a time from a zero-padded copy of them
-  const int64_t w = (n - j + L - 1) / L * L;
-  std::vector<T> bp(static_cast<size_t>(k * w), T(0));
-  for (int64_t p = 0; p < k; ++p)
-    for (int64_t q = j; q < n; ++q) bp[static_cast<size_t>(p * w + q - j)] = B[p * n + q];
-  for (int64_t v = 0; v < w; v += L) {
-    const int64_t cols = std::min<int64_t>(L, n - j - v);
-    for (int64_t i = 0; i < m; ++i) {
-      V c{};
-      for (int64_t p = 0; p < k; ++p) c += A[i * k + p] * load(bp.data() + p * w + v);
-      T out[L];
-      simd::store_unaligned(out, c);
-      std::copy(out, out + cols, C + i * n + j + v);
-    }
-  }
-}
 
 // x (rows, cols) row-major as it is, or, when `transpose`, its transpose copied into
 // `scratch` (cols, rows).
@@ -108,31 +36,23 @@ struct Scratch {
 };
 
 // C = op(A) op(B) for row-major A (ar, ac), B (br, bc), where op transposes when asked.
-// Small products (a cell's per-step products and their gradients) skip Eigen's packing:
-// a transposed operand is copied to row-major, which costs less than that packing.
+// Small products (a cell's per-step products and their gradients) skip the packing: a
+// transposed operand is copied to row-major, which costs less than packing both.
 template <typename T>
 void product(const T* a, int64_t ar, int64_t ac, bool ta, const T* b, int64_t br, int64_t bc, bool tb, T* c,
              Scratch<T>& scratch) {
   const int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
-  MutMap<T> C(c, m, n);
   if (k == 0) {
-    C.setZero();
+    std::fill(c, c + m * n, T(0));
     return;
   }
   if (m * k * n <= kSmallGemm) {
-    small_gemm(m, k, n, transposed_copy(a, ar, ac, ta, scratch.a), transposed_copy(b, br, bc, tb, scratch.b), c);
+    kernels::small_gemm(m, k, n, transposed_copy(a, ar, ac, ta, scratch.a), transposed_copy(b, br, bc, tb, scratch.b),
+                        c);
     return;
   }
-  ConstMap<T> A(a, ar, ac), B(b, br, bc);
-  if (!ta && !tb) {
-    C.noalias() = A * B;
-  } else if (ta && !tb) {
-    C.noalias() = A.transpose() * B;
-  } else if (!ta && tb) {
-    C.noalias() = A * B.transpose();
-  } else {
-    C.noalias() = A.transpose() * B.transpose();
-  }
+  // element (i, p) of op(A) and (p, j) of op(B), as strides into the row-major operands
+  kernels::gemm_strided(false, m, n, k, a, ta ? 1 : ac, ta ? ac : 1, b, tb ? 1 : bc, tb ? bc : 1, c, n);
 }
 
 // op(a) @ op(b) for a (..., r, c) and b (..., r, c) with broadcast batch dims, where
@@ -180,16 +100,13 @@ Tensor flat_gemm(const Tensor& a, const Tensor& b) {
   out_shape.push_back(n);
   if (k == 0) return Tensor::zeros(out_shape, a.dtype());
   const int64_t rows = a.size() / k;
-  // small_gemm() writes every element; Eigen gets zeros and +=, as its `=` would clear
-  // the output a second time before its GEMM
-  Tensor out = rows * k * n <= kSmallGemm ? Tensor::empty(out_shape, a.dtype()) : Tensor::zeros(out_shape, a.dtype());
+  Tensor out = Tensor::empty(out_shape, a.dtype());  // both kernels write every element
   dispatch(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (rows * k * n <= kSmallGemm) {
-      small_gemm(rows, k, n, a.data<T>(), b.data<T>(), out.data<T>());
+      kernels::small_gemm(rows, k, n, a.data<T>(), b.data<T>(), out.data<T>());
     } else {
-      MutMap<T>(out.data<T>(), rows, n).noalias() +=
-          ConstMap<T>(a.data<T>(), rows, k) * ConstMap<T>(b.data<T>(), k, n);
+      kernels::gemm_strided(false, rows, n, k, a.data<T>(), k, 1, b.data<T>(), n, 1, out.data<T>(), n);
     }
     return 0;
   });

@@ -16,8 +16,8 @@
 #include "../parallel.h"
 #include "../tensor.h"
 #include "fused.h"
+#include "../kernels/maths.h"
 #include "gemm.h"
-#include "simd.h"
 
 namespace recurrent {
 namespace core {
@@ -48,12 +48,13 @@ constexpr double kSeluScale = 1.05070098735548049341933498529460;
 template <typename T>
 inline void act_forward(Act a, T* p, int64_t n) {
   if (std::is_same<T, float>::value && (a == Act::Tanh || a == Act::Sigmoid)) {
-    // simd.h: Eigen 3.3 has no vectorised tanh for AVX-512 and its sigmoid needs two passes
+    // kernels/maths.h: Eigen 3.3 has no vectorised tanh for AVX-512 and its sigmoid needs
+    // two passes; these run at the level the CPU supports
     float* f = reinterpret_cast<float*>(p);
     if (a == Act::Tanh)
-      map_floats(f, n, [](vfloat v) { return vtanh(v); });
+      kernels::tanh_floats(f, n);
     else
-      map_floats(f, n, [](vfloat v) { return vsigmoid(v); });
+      kernels::sigmoid_floats(f, n);
     return;
   }
   ArrMap<T> v(p, n);

@@ -1,28 +1,14 @@
-// Portable vector types (GCC/Clang vector extensions) and float32 exp / sigmoid / tanh for the fused kernels.
+// Vector types (GCC/Clang vector extensions) and float32 exp / sigmoid / tanh for one
+// instruction-set level. Included by level_impl.h only, inside the level's namespace and
+// after every standard header, with RECURRENT_VEC_BYTES set by the level's translation
+// unit: the target pragma there, not the compiler flags, gives the vectors their width.
 // Speed: inst/bench/bench-rnn.R (Eigen 3.3 evaluates tanh one lane at a time under AVX-512).
-#pragma once
 
-#include <cstdint>
-#include <cstring>
+constexpr int kVecBytes = RECURRENT_VEC_BYTES;
 
-namespace recurrent {
-namespace core {
-namespace rnn {
-namespace detail {
-
-// The widest vectors the build enabled (configure adds the CPU's flags); without AVX
-// the same code compiles to SSE2.
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
-
-typedef float vfloat __attribute__((vector_size(kVecBytes)));
-typedef double vdouble __attribute__((vector_size(kVecBytes)));
-typedef int32_t vint32 __attribute__((vector_size(kVecBytes)));
+typedef float vfloat __attribute__((vector_size(RECURRENT_VEC_BYTES)));
+typedef double vdouble __attribute__((vector_size(RECURRENT_VEC_BYTES)));
+typedef int32_t vint32 __attribute__((vector_size(RECURRENT_VEC_BYTES)));
 
 template <typename T>
 struct VecOf;
@@ -128,8 +114,3 @@ inline void map_floats(float* p, int64_t n, F f) {
     std::memcpy(p + j, tmp, static_cast<size_t>(n - j) * sizeof(float));
   }
 }
-
-}  // namespace detail
-}  // namespace rnn
-}  // namespace core
-}  // namespace recurrent

@@ -1,17 +1,18 @@
-// The packed GEMM of gemm.h: packing, the register-tiled micro-kernel and its blocking.
+// The packed GEMM of gemm.h for one instruction-set level: packing, the register-tiled
+// micro-kernel and its blocking. Included by level_impl.h inside the level's namespace.
 // Speed: inst/bench/bench-rnn.R (Eigen 3.3's GEMM repacks the weights on every step and
 // reached about half of this kernel's speed on the RNN shapes there).
-#include "gemm.h"
 
-#include <algorithm>
-#include <cstring>
+// Register tile: MR rows of A times NR = two vectors of B columns.
+template <typename T>
+struct Tile {
+  static constexpr int VL = kVecBytes / static_cast<int>(sizeof(T));  // lanes per vector
+  static constexpr int NR = 2 * VL;
+  static constexpr int MR = kVecBytes == 64 ? 12 : 6;  // 32 vector registers with AVX-512, else 16
+  static constexpr int KC = 256;                        // k block: A and B panels stay in L1
+};
 
-#include "../parallel.h"
-
-namespace recurrent {
-namespace core {
-namespace rnn {
-namespace detail {
+const Table* level_table();  // this level's table (level_impl.h)
 
 namespace {
 
@@ -255,20 +256,22 @@ int64_t split_count(int64_t work, int64_t units) {
 }  // namespace
 
 template <typename T>
-void PackedB<T>::pack(const T* B, int64_t rs, int64_t cs, int64_t k_, int64_t n_) {
+void pack_into(PackedB<T>& p, const T* B, int64_t rs, int64_t cs, int64_t k, int64_t n) {
   constexpr int NR = Tile<T>::NR, KC = Tile<T>::KC;
-  k = k_;
-  n = n_;
-  panels = (n + NR - 1) / NR;
-  buf.resize(std::max<int64_t>(1, k * panels * NR));
+  p.k = k;
+  p.n = n;
+  p.nr = NR;
+  p.table = level_table();
+  p.panels = (n + NR - 1) / NR;
+  p.buf.resize(std::max<int64_t>(1, k * p.panels * NR));
   for (int64_t k0 = 0; k0 < k; k0 += KC) {
     const int64_t kc = std::min<int64_t>(KC, k - k0);
-    pack_b(B + k0 * rs, rs, cs, kc, n, buf.data() + k0 * panels * NR);
+    pack_b(B + k0 * rs, rs, cs, kc, n, p.buf.data() + k0 * p.panels * NR);
   }
 }
 
 template <typename T>
-void gemm_packed(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, const PackedB<T>& B, T* C, int64_t ldc) {
+void packed_product(bool acc, int64_t m, const T* A, int64_t rsa, int64_t csa, const PackedB<T>& B, T* C, int64_t ldc) {
   constexpr int KC = Tile<T>::KC;
   if (m == 0 || B.n == 0) return;
   if (B.k == 0) {
@@ -319,7 +322,7 @@ void strided_multi_columns(bool acc, int64_t c0, int64_t c1, int64_t k, const Ro
 }  // namespace
 
 template <typename T>
-void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
+void strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
                         int64_t rsb, int64_t csb, const T* bias) {
   constexpr int NR = Tile<T>::NR, MR = Tile<T>::MR;
   if (n == 0) return;
@@ -359,30 +362,3 @@ void gemm_strided_multi(bool acc, int64_t n, int64_t k, const RowGroup<T>* group
                           ngroups, B, rsb, csb, bias);
   });
 }
-
-template <typename T>
-void gemm_strided(bool acc, int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B,
-                  int64_t rsb, int64_t csb, T* C, int64_t ldc, const T* bias) {
-  if (m == 0) return;
-  const RowGroup<T> g{m, A, rsa, csa, C, ldc};
-  gemm_strided_multi(acc, n, k, &g, 1, B, rsb, csb, bias);
-}
-
-template struct PackedB<float>;
-template struct PackedB<double>;
-template void gemm_packed<float>(bool, int64_t, const float*, int64_t, int64_t, const PackedB<float>&, float*, int64_t);
-template void gemm_packed<double>(bool, int64_t, const double*, int64_t, int64_t, const PackedB<double>&, double*,
-                                  int64_t);
-template void gemm_strided_multi<float>(bool, int64_t, int64_t, const RowGroup<float>*, int, const float*, int64_t,
-                                        int64_t, const float*);
-template void gemm_strided_multi<double>(bool, int64_t, int64_t, const RowGroup<double>*, int, const double*,
-                                         int64_t, int64_t, const double*);
-template void gemm_strided<float>(bool, int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*,
-                                  int64_t, int64_t, float*, int64_t, const float*);
-template void gemm_strided<double>(bool, int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*,
-                                   int64_t, int64_t, double*, int64_t, const double*);
-
-}  // namespace detail
-}  // namespace rnn
-}  // namespace core
-}  // namespace recurrent

@@ -1,0 +1,34 @@
+// One instruction-set level's kernels and its dispatch table. Included once by each
+// level_*.cpp, after level_prelude.h and inside that file's target pragma, with
+// RECURRENT_LEVEL_NS (namespace), RECURRENT_LEVEL (kernels::Level), RECURRENT_LEVEL_NAME
+// and RECURRENT_VEC_BYTES defined. Everything here lives in the level's own namespace, so
+// no function compiled for one level can stand in for another's at link time.
+
+namespace recurrent {
+namespace core {
+namespace kernels {
+namespace RECURRENT_LEVEL_NS {
+
+#include "simd.h"
+#include "gemm_impl.h"
+#include "maths_impl.h"
+
+namespace {
+const Table kTable = {
+    RECURRENT_LEVEL,
+    RECURRENT_LEVEL_NAME,
+    RECURRENT_VEC_BYTES,
+    {&pack_into<float>, &packed_product<float>, &strided_multi<float>, &small_product<float>},
+    {&pack_into<double>, &packed_product<double>, &strided_multi<double>, &small_product<double>},
+    &exp_floats,
+    &tanh_floats,
+    &sigmoid_floats,
+};
+}  // namespace
+
+const Table* level_table() { return &kTable; }
+
+}  // namespace RECURRENT_LEVEL_NS
+}  // namespace kernels
+}  // namespace core
+}  // namespace recurrent

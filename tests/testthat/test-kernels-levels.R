@@ -1,0 +1,138 @@
+# The kernels of every instruction-set level this CPU supports (src/core/kernels/): each
+# against base R's products and functions, and the levels against each other.
+
+levels_here <- function() config_cpu_features()$available
+
+# Runs f() at each supported level (restoring the level in use) and returns the results.
+at_each_level <- function(f) {
+  old <- config_cpu_features()$level
+  on.exit(config_set_cpu_level(old), add = TRUE)
+  out <- lapply(levels_here(), function(level) {
+    config_set_cpu_level(level)
+    f()
+  })
+  names(out) <- levels_here()
+  out
+}
+
+rel_err <- function(a, b) max(abs(as.array(a) - as.array(b))) / max(1, max(abs(as.array(b))))
+
+test_that("config_cpu_features() reports a level in use among those available", {
+  f <- config_cpu_features()
+  expect_true(f$level %in% f$available)
+  expect_identical(f$level, f$available[length(f$available)])  # the best one, unless capped
+  expect_true(f$vector_bits %in% c(128L, 256L, 512L))
+  if (R.version$arch %in% c("x86_64", "amd64")) {
+    expect_identical(f$available[1], "sse2")
+    expect_true("sse2" %in% f$cpu)
+    expect_identical("avx2" %in% f$available, all(c("avx2", "fma") %in% f$cpu))
+    expect_identical("avx512" %in% f$available, "avx512f" %in% f$cpu)
+  }
+})
+
+test_that("config_set_cpu_level() switches levels and rejects unsupported ones", {
+  old <- config_cpu_features()$level
+  expect_identical(config_set_cpu_level("baseline"), old)
+  expect_identical(config_cpu_features()$level, levels_here()[1])
+  expect_identical(config_cpu_features()$vector_bits, 128L)
+  config_set_cpu_level(old)
+  expect_identical(config_cpu_features()$level, old)
+  expect_error(config_set_cpu_level("sse5"), class = "recurrent_error")
+  expect_error(config_set_cpu_level("sse5"), "level")
+  expect_error(config_set_cpu_level(2), class = "recurrent_error")
+})
+
+test_that("RECURRENT_CPU_LEVEL caps the level of a new session", {
+  skip_on_cran()
+  rscript <- file.path(R.home("bin"), "Rscript")
+  lib <- dirname(system.file(package = "recurrent"))
+  run <- function(value) {
+    env <- c(paste0("RECURRENT_CPU_LEVEL=", value), paste0("R_LIBS=", paste(.libPaths(), collapse = ":")))
+    system2(rscript, c("-e", shQuote(paste0(".libPaths(c('", lib, "', .libPaths())); ",
+                                           "cat(recurrent::config_cpu_features()$level)"))),
+            env = env, stdout = TRUE, stderr = TRUE)
+  }
+  expect_identical(run("baseline"), levels_here()[1])
+  expect_identical(run("avx512"), levels_here()[length(levels_here())])  # a cap above the CPU is no change
+})
+
+test_that("every level's matrix products match base R, in float64 and float32", {
+  skip_on_cran()
+  set.seed(42)
+  # small products (no packing), packed ones (> 2^18 multiply-adds), ragged edges,
+  # transposed operands (through the gradients) and batched products
+  shapes <- list(c(1, 7, 3), c(5, 17, 33), c(37, 29, 41), c(70, 90, 65), c(130, 64, 257), c(3, 300, 520))
+  for (s in shapes) {
+    a <- matrix(rnorm(s[1] * s[2]), s[1], s[2])
+    b <- matrix(rnorm(s[2] * s[3]), s[2], s[3])
+    want <- a %*% b
+    for (dtype in c("float64", "float32")) {
+      got <- at_each_level(function() as.array(op_matmul(op_convert_to_tensor(a, dtype = dtype),
+                                                         op_convert_to_tensor(b, dtype = dtype))))
+      tol <- if (dtype == "float64") 1e-12 else 1e-5
+      for (level in names(got))
+        expect_lt(rel_err(got[[level]], want), tol * sqrt(s[2]))
+    }
+  }
+  x <- array(rnorm(2 * 70 * 90), c(2, 70, 90))
+  w <- array(rnorm(2 * 90 * 65), c(2, 90, 65))
+  got <- at_each_level(function() as.array(op_matmul(op_convert_to_tensor(x, dtype = "float64"),
+                                                     op_convert_to_tensor(w, dtype = "float64"))))
+  for (level in names(got)) {
+    expect_lt(rel_err(got[[level]][1, , ], x[1, , ] %*% w[1, , ]), 1e-12)
+    expect_lt(rel_err(got[[level]][2, , ], x[2, , ] %*% w[2, , ]), 1e-12)
+  }
+  # gradients of sum(a %*% b): rowSums(b) and colSums(a) spread over the other operand
+  a <- matrix(rnorm(80 * 70), 80, 70)
+  b <- matrix(rnorm(70 * 90), 70, 90)
+  grads <- at_each_level(function() {
+    lapply(recurrent:::value_and_gradients(function(ts) op_sum(op_matmul(ts[[1]], ts[[2]])), list(a, b),
+                                           dtype = "float64")$gradients, as.array)
+  })
+  for (level in names(grads)) {
+    expect_lt(rel_err(grads[[level]][[1]], matrix(rowSums(b), 80, 70, byrow = TRUE)), 1e-12)
+    expect_lt(rel_err(grads[[level]][[2]], matrix(colSums(a), 70, 90)), 1e-12)
+  }
+})
+
+test_that("every level's float32 exp, tanh and sigmoid match base R", {
+  skip_on_cran()
+  x <- c(seq(-20, 20, length.out = 1001), -0.3, 0.1, 1e-4, 0, 37)  # an odd length: the tail too
+  for (f in list(list(op_exp, exp), list(op_tanh, tanh), list(op_sigmoid, stats::plogis))) {
+    got <- at_each_level(function() as.array(f[[1]](op_convert_to_tensor(x, dtype = "float32"))))
+    for (level in names(got)) {
+      expect_lt(max(abs(got[[level]] - f[[2]](x)) / pmax(abs(f[[2]](x)), 1e-30)), 1e-6)
+    }
+  }
+  got <- at_each_level(function() as.vector(as.array(op_exp(op_convert_to_tensor(c(-200, 100, NaN), dtype = "float32")))))
+  for (level in names(got)) expect_identical(got[[level]], c(0, Inf, NaN))
+})
+
+test_that("every level's fused LSTM and GRU give the plain-R reference's outputs and agree", {
+  skip_on_cran()
+  set.seed(7)
+  B <- 5; Tn <- 6; I <- 9; H <- 37  # H not a multiple of any vector width
+  x <- array(rnorm(B * Tn * I), c(B, Tn, I))
+  for (kind in c("lstm", "gru")) {
+    k <- if (kind == "lstm") 4 else 3
+    kernel <- matrix(rnorm(I * k * H, sd = 0.3), I, k * H)
+    rec <- matrix(rnorm(H * k * H, sd = 0.3), H, k * H)
+    bias <- if (kind == "lstm") rnorm(k * H) else matrix(rnorm(2 * k * H), 2, k * H)
+    ref <- if (kind == "lstm") ref_lstm(x, kernel, rec, bias = bias, return_sequences = TRUE)
+           else ref_gru(x, kernel, rec, bias = bias, return_sequences = TRUE, reset_after = TRUE)
+    for (dtype in c("float64", "float32")) {
+      got <- at_each_level(function() {
+        t <- function(a) op_convert_to_tensor(a, dtype = dtype)
+        out <- fused_rnn(kind, t(x), kernel = t(kernel), recurrent_kernel = t(rec), bias = t(bias),
+                         options = c(list(return_sequences = TRUE), if (kind == "gru") list(reset_after = TRUE)))
+        as.array(out[[1]])
+      })
+      tol <- if (dtype == "float64") 1e-10 else 1e-5
+      ref_out <- if (is.list(ref)) ref[[1]] else ref
+      for (level in names(got)) {
+        expect_lt(rel_err(got[[level]], ref_out), tol)
+        expect_lt(rel_err(got[[level]], got[[1]]), tol)
+      }
+    }
+  }
+})
