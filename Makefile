@@ -1,35 +1,57 @@
-# Entry points for people and CI. README: `make demo`, `make test`.
-# Every target that runs R code installs first, so it runs what users get
-# (compiled with configure's CPU flags), never a stale build.
-R       ?= R
-RSCRIPT ?= Rscript
-PKG     := recurrent
-VERSION := $(shell sed -n 's/^Version:[[:space:]]*//p' DESCRIPTION)
+# Entry points for people and CI. README: `make demo`, `make test`, `make install`.
+# Every target that runs R code installs the package first, so it runs what users
+# get. Reinstalling compiles only the .cpp files that changed (configure's stamp).
+R        ?= R
+RSCRIPT  ?= Rscript
+PKG      := recurrent
+VERSION  := $(shell sed -n 's/^Version:[[:space:]]*//p' DESCRIPTION)
+TARBALL  := $(PKG)_$(VERSION).tar.gz
+# Where `make demo` writes its plot: outside the sources, so R CMD build never ships it.
+DEMO_PNG ?= $(or $(TMPDIR),/tmp)/recurrent-sunspots.png
 
-.PHONY: deps install test demo document check bench clean
+.PHONY: deps deps-test deps-check package install test demo document check bench clean
 
-deps:            ## R packages the package, tests and docs need
-	$(RSCRIPT) tools/install-deps.R
+deps:            ## R packages needed to install and run recurrent
+	@$(RSCRIPT) tools/install-deps.R run
 
-install: deps    ## build and install into the default library
-	$(R) CMD INSTALL .
+deps-test:       ## ... and to run its tests
+	@$(RSCRIPT) tools/install-deps.R test
 
-test: install    ## testthat suite against the installed package
-	$(RSCRIPT) tools/run-tests.R
+deps-check:      ## ... and to build its vignettes and docs, and check it
+	@$(RSCRIPT) tools/install-deps.R check
 
-demo: install    ## the README's main example
-	$(RSCRIPT) inst/examples/demo.R
+package: deps    ## compile and install into the default library (no vignettes)
+	@echo "== installing recurrent: about 1 to 3 min of compiling the first time, seconds when src/ is unchanged"
+	@$(R) CMD INSTALL --no-test-load . 2>&1 | grep -v -E '^(g\+\+|gcc|clang|c\+\+) |Wignored-attributes|^ *[0-9|]* *\|' ; \
+	  $(R) --vanilla --slave -e 'if (!requireNamespace("$(PKG)", quietly = TRUE)) quit(status = 1)' || \
+	  { echo "make: installing $(PKG) failed (run: R CMD INSTALL . for the whole log)"; exit 1; }
+
+install: package deps-check  ## the package with its vignettes (what the README's install does)
+	@echo "== building the vignettes (about 1 min), then installing them with the package"
+	@$(RSCRIPT) tools/build-vignettes.R
+	@$(R) CMD INSTALL --no-test-load . > /dev/null 2>&1 || $(R) CMD INSTALL --no-test-load .
+	@echo "== installed: vignette(package = \"$(PKG)\") lists the vignettes"
+
+test: deps-test package  ## testthat suite against the installed package
+	@echo "== running the tests (about 1 to 3 min)"
+	@$(RSCRIPT) tools/run-tests.R
+
+demo: package    ## the README's main example
+	@echo "== training an LSTM on sunspot.month (about 30 s); plot: $(DEMO_PNG)"
+	@$(RSCRIPT) inst/examples/demo.R "$(DEMO_PNG)"
 
 document:        ## regenerate RcppExports, NAMESPACE and man/ (commit them)
-	$(RSCRIPT) -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
+	@$(RSCRIPT) tools/install-deps.R check
+	@$(RSCRIPT) -e 'Rcpp::compileAttributes(); roxygen2::roxygenise()'
 
-check: deps      ## R CMD check on a built tarball, as CRAN would build it
+check: deps-check  ## R CMD check --as-cran on a built tarball, as CRAN would
+	@echo "== R CMD build (builds the vignettes), then R CMD check --as-cran (about 5 to 10 min)"
 	$(R) CMD build .
-	$(R) CMD check --no-manual $(PKG)_$(VERSION).tar.gz
+	_R_CHECK_FORCE_SUGGESTS_=false $(R) CMD check --as-cran $(TARBALL)
 
-bench:           ## GEMM GFLOP/s, default build vs RECURRENT_PORTABLE=1
-	sh inst/bench/bench-gemm.sh
+bench:           ## the dispatched kernels against a -march=native build (inst/bench/)
+	sh inst/bench/bench-dispatch.sh
 
 clean:
-	sh cleanup
-	rm -rf $(PKG)_*.tar.gz $(PKG).Rcheck
+	@sh cleanup
+	@rm -rf $(PKG)_*.tar.gz $(PKG).Rcheck inst/doc

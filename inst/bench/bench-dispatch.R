@@ -1,0 +1,56 @@
+# The portable, runtime-dispatched build against a -march=native build, same script run.
+#
+#   Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds]
+#
+# NATIVE_LIB: a library holding recurrent built with -march=native (e.g. the last
+# version whose configure added it, 87cfd72: git archive 87cfd72 | tar -x -C DIR, then
+# R CMD INSTALL -l NATIVE_LIB DIR). PORTABLE_LIB: this version (default: .libPaths()).
+# Each configuration runs in its own Rscript (bench-dispatch-work.R): the native build,
+# and the portable build at its best level, capped at AVX2 and at the baseline
+# (RECURRENT_CPU_LEVEL). The configurations take turns, `rounds` times (default 3), and
+# each keeps its best time, so load from other processes hits them alike. Prints the
+# seconds per call and the ratio of each to the native build (< 1: faster than native).
+args <- commandArgs(trailingOnly = TRUE)
+if (length(args) < 1) stop("usage: Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds]")
+native_lib <- normalizePath(args[1])
+portable_lib <- if (length(args) >= 2) normalizePath(args[2]) else dirname(find.package("recurrent"))
+rounds <- if (length(args) >= 3) as.integer(args[3]) else 3L
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))))
+worker <- file.path(here, "bench-dispatch-work.R")
+
+configs <- list(
+  "native (-march=native)" = list(lib = native_lib, level = ""),
+  "portable, best level" = list(lib = portable_lib, level = ""),
+  "portable, AVX2 forced" = list(lib = portable_lib, level = "avx2"),
+  "portable, baseline forced" = list(lib = portable_lib, level = "baseline")
+)
+rscript <- file.path(R.home("bin"), "Rscript")
+run <- function(cfg) {
+  env <- c(paste0("R_LIBS=", paste(c(cfg$lib, .libPaths()), collapse = ":")),
+           if (nzchar(cfg$level)) paste0("RECURRENT_CPU_LEVEL=", cfg$level))
+  out <- system2(rscript, shQuote(worker), env = env, stdout = TRUE)
+  d <- utils::read.table(text = out, sep = "|", quote = "", header = FALSE, col.names = c("workload", "seconds"))
+  stats::setNames(d$seconds, d$workload)
+}
+level_of <- function(cfg) {
+  env <- c(paste0("R_LIBS=", paste(c(cfg$lib, .libPaths()), collapse = ":")),
+           if (nzchar(cfg$level)) paste0("RECURRENT_CPU_LEVEL=", cfg$level))
+  expr <- "f <- asNamespace('recurrent'); if (exists('config_cpu_features', f)) cat(recurrent::config_cpu_features()$level) else cat('native')"
+  system2(rscript, c("-e", shQuote(expr)), env = env, stdout = TRUE)
+}
+
+best <- NULL
+for (r in seq_len(rounds)) {
+  for (name in names(configs)) {
+    t <- run(configs[[name]])
+    best[[name]] <- if (is.null(best[[name]])) t else pmin(best[[name]], t)
+  }
+}
+tab <- do.call(cbind, best)
+cat(sprintf("# CPU: %s\n", sub(".*: ", "", grep("model name", readLines("/proc/cpuinfo"), value = TRUE)[1])))
+cat(sprintf("# levels in use: %s\n", paste(sprintf("%s = %s", names(configs), vapply(configs, level_of, "")),
+                                            collapse = "; ")))
+cat(sprintf("# best of %d rounds, process CPU seconds per call\n", rounds))
+print(signif(tab, 3))
+cat("\n# time relative to the native build (1.00 = as fast; < 1 faster)\n")
+print(round(tab / tab[, 1], 2))
