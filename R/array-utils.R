@@ -148,8 +148,13 @@ normalize <- function(x, axis = -1L, order = 2L) {
   if (ax < 1 || ax > length(d))
     recurrent_abort(c("{.arg axis} is out of range for an array of rank {length(d)}.", x = "Got {axis}."), call = call)
   a <- abs(array(as.numeric(x), d))
-  norms <- if (is.infinite(order)) apply(a, seq_along(d)[-ax], max) else apply(a^order, seq_along(d)[-ax], sum)^(1 / order)
-  if (length(d) == 1) norms <- if (is.infinite(order)) max(a) else sum(a^order)^(1 / order)
+  norms <- if (length(d) == 1) {
+    if (is.infinite(order)) max(a) else sum(a^order)^(1 / order)
+  } else if (is.infinite(order)) {
+    apply(a, seq_along(d)[-ax], max)
+  } else {
+    apply(a^order, seq_along(d)[-ax], sum)^(1 / order)
+  }
   norms[norms == 0] <- 1
   # put the normalized axis first, divide with recycling, and move it back
   perm <- c(ax, seq_along(d)[-ax])
@@ -199,7 +204,7 @@ pad_sequences <- function(sequences, maxlen = NULL, dtype = "int32", padding = "
   ok <- vapply(sequences, function(s) is.null(s) || is.atomic(s) && is.null(dim(s)) || is.list(s) && !is.object(s), TRUE)
   if (!all(ok))
     recurrent_abort(c("Each element of {.arg sequences} must be a vector.",
-                      x = "Element{?s} {which(!ok)} {?is/are} not."), call = call)
+                      x = "Element{?s} {as.character(which(!ok))} {?is/are} not."), call = call)
   sequences <- lapply(sequences, function(s) if (is.list(s)) unlist(s) else s)
   padding <- check_side(padding, "padding", call)
   truncating <- check_side(truncating, "truncating", call)
@@ -219,7 +224,7 @@ pad_sequences <- function(sequences, maxlen = NULL, dtype = "int32", padding = "
     non_num <- !vapply(sequences, function(s) is.null(s) || is.numeric(s) || is.logical(s), TRUE)
     if (any(non_num))
       recurrent_abort(c("{.arg sequences} must hold numbers for {.arg dtype} {.val {dtype}}.",
-                        x = "Element{?s} {which(non_num)} {?is/are} not numeric.",
+                        x = "Element{?s} {as.character(which(non_num))} {?is/are} not numeric.",
                         i = "Use {.code dtype = \"object\"} to pad character sequences."), call = call)
   }
   # fill by index arithmetic on the flattened values: position j of sequence i
