@@ -163,6 +163,7 @@ resolve_symbolic <- function(x, values) {
 
 convert_model_input <- function(x, dtype) {
   if (is.data.frame(x)) x <- as.matrix(x)
+  if (identical(dtype, "string")) return(host_value(x))
   if (!op_is_tensor(x) && (is.numeric(x) || is.logical(x)) && !dtype %in% c("float32", "float64"))
     return(as_tensor(x, dtype))
   if (inherits(x, "recurrent_tensor") && !dtype %in% c("float32", "float64") && cpp_dtype(x) != dtype) {

@@ -20,6 +20,14 @@ magrittr::`%>%`
 #' @export
 zeallot::`%<-%`
 
+#' @importFrom magrittr %<>%
+#' @export
+magrittr::`%<>%`
+
+#' @importFrom dotty .
+#' @export
+dotty::.
+
 # `object` is a formal that Layer() constructors get at run time, and the super
 # getter is looked up in the class environment Layer() builds.
 utils::globalVariables(c("object", ".__recurrent_super__"))

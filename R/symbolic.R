@@ -95,7 +95,8 @@ make_input_layer <- function(shape = NULL, batch_size = NULL, dtype = NULL, batc
   } else {
     batch_shape <- as_shape_list(batch_shape)
   }
-  dtype <- if (is.null(dtype)) config_floatx() else normalize_dtype(dtype, call = call)
+  # "string" inputs feed preprocessing layers (text vectorization, string lookup)
+  dtype <- if (is.null(dtype)) config_floatx() else if (identical(dtype, "string")) dtype else normalize_dtype(dtype, call = call)
   layer <- InputLayer$new(batch_shape = batch_shape, dtype = dtype, name = name)
   wrap_layer(layer)
   layer
@@ -107,7 +108,8 @@ InputLayer <- R6::R6Class("InputLayer",
   public = list(
     batch_shape = NULL,
     initialize = function(batch_shape, dtype, name = NULL) {
-      super$initialize(name = name, dtype = dtype)
+      super$initialize(name = name, dtype = if (identical(dtype, "string")) NULL else dtype)
+      self$dtype <- dtype
       self$batch_shape <- batch_shape
       self$built <- TRUE
       node <- new_node(self, inputs = list(), extras = list())

@@ -8,6 +8,7 @@ normalize_data <- function(x, arg, call, target = FALSE) {
   if (is.list(x) && !is.data.frame(x) && !is.object(x))
     return(lapply(x, normalize_data, arg = arg, call = call, target = target))
   if (op_is_tensor(x)) return(as.array(x))
+  if (is.character(x) && !target) return(x)   # text for a model that starts with a preprocessing layer
   if (is.factor(x)) {
     if (!target) recurrent_abort(c("{.arg {arg}} cannot be a factor.", i = "Convert it to numbers first."), call = call)
     return(factor_codes(x))

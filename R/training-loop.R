@@ -93,25 +93,33 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   validation_freq <- check_count(validation_freq, call = call, min = 1)
   callbacks <- check_callbacks(callbacks, call)
 
-  data <- prepare_xy(x, y, sample_weight, call)
-  if (!is.null(class_weight)) {
-    if (!is.null(data$sample_weight))
-      recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
-    if (is.null(data$y)) recurrent_abort("{.arg class_weight} needs targets {.arg y}.", call = call)
-    data$sample_weight <- class_weight_to_sample_weight(data$y, class_weight, call)
+  if (is_lazy_data(x)) {
+    # a dataset or a generator: its batches carry the targets
+    check_lazy_fit_args(y, sample_weight, validation_split, "x", call)
+    source <- lazy_batch_source(x, steps_per_epoch, "x", call, class_weight)
+    val <- if (!is.null(validation_data)) parse_validation_data(validation_data, call)
+  } else {
+    data <- prepare_xy(x, y, sample_weight, call)
+    if (!is.null(class_weight)) {
+      if (!is.null(data$sample_weight))
+        recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
+      if (is.null(data$y)) recurrent_abort("{.arg class_weight} needs targets {.arg y}.", call = call)
+      data$sample_weight <- class_weight_to_sample_weight(data$y, class_weight, call)
+    }
+    val <- NULL
+    if (!is.null(validation_data)) {
+      val <- parse_validation_data(validation_data, call)
+    } else if (validation_split > 0) {
+      parts <- split_validation(data, validation_split, call)
+      data <- parts$train
+      val <- parts$val
+    }
+    check_stateful_fit(model, data$n, batch_size, shuffle, call)
+    source <- array_batch_source(data, batch_size, shuffle, steps_per_epoch)
   }
-  val <- NULL
-  if (!is.null(validation_data)) {
-    val <- parse_validation_data(validation_data, call)
-  } else if (validation_split > 0) {
-    parts <- split_validation(data, validation_split, call)
-    data <- parts$train
-    val <- parts$val
-  }
-  check_stateful_fit(model, data$n, batch_size, shuffle, call)
-
-  n_batches <- max(1L, as.integer(ceiling(data$n / batch_size)))
-  steps <- if (is.null(steps_per_epoch)) n_batches else min(steps_per_epoch, n_batches)
+  steps <- source$epoch_steps("steps_per_epoch", call)
+  val_source <- if (!is.null(val)) evaluation_source(val, val_batch_size, validation_steps)
+  if (!is.null(val_source)) val_source$epoch_steps("validation_steps", call)
   params <- list(verbose = verbose, epochs = epochs, steps = steps)
   for (cb in callbacks) {
     cb$set_model(wrapper)
@@ -135,16 +143,19 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
       run_callbacks(callbacks, "on_epoch_begin", epoch)
       if (verbose > 0 && epochs > 1) cat(sprintf("Epoch %d/%d\n", epoch, epochs))
       bar <- new_progbar(steps, verbose)
-      batches <- batch_indices(data$n, batch_size, shuffle)[seq_len(steps)]
+      source$begin_epoch()
       # the trainable variables, looked up once an epoch (walking the layers is not free)
       vars <- model$trainable_weights
       logs <- list()
-      for (b in seq_along(batches)) {
+      for (b in seq_len(steps)) {
         rec$batch <- b - 1L
+        batch <- source$next_batch()
+        if (is.null(batch)) {
+          warn_ran_out_of_data(call)
+          break
+        }
         run_callbacks(callbacks, "on_train_batch_begin", b)
-        idx <- batches[[b]]
-        logs <- train_step(wrapper, model, st, slice_rows(data$x, idx), slice_rows(data$y, idx),
-                           slice_rows(data$sample_weight, idx), call, vars)
+        logs <- train_step(wrapper, model, st, batch$x, batch$y, batch$sample_weight, call, vars)
         rec$batch <- b
         logs <- run_callbacks(callbacks, "on_train_batch_end", b, logs = logs)
         progress_update(bar, b, logs)
@@ -152,7 +163,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
       }
       epoch_logs <- if (st$built) compiled_results(st) else logs
       if (!is.null(val) && epoch %% validation_freq == 0) {
-        val_logs <- run_evaluation(wrapper, model, st, val, val_batch_size, validation_steps, callbacks,
+        val_logs <- run_evaluation(wrapper, model, st, val_source, val_batch_size, validation_steps, callbacks,
                                    verbose = 0L, call = call)
         names(val_logs) <- paste0("val_", names(val_logs))
         epoch_logs <- c(epoch_logs, val_logs)
@@ -202,6 +213,7 @@ check_callbacks <- function(callbacks, call) {
 }
 
 parse_validation_data <- function(validation_data, call) {
+  if (is_lazy_data(validation_data)) return(validation_data)
   if (!is.list(validation_data) || is.data.frame(validation_data) || !length(validation_data) %in% 2:3)
     recurrent_abort(c("{.arg validation_data} must be {.code list(x_val, y_val)} or {.code list(x_val, y_val, sample_weight_val)}.",
                       x = "Got {describe_value(validation_data)}."), call = call)
@@ -246,17 +258,17 @@ check_stateful_fit <- function(model, n, batch_size, shuffle, call) {
 # test steps, returns the logs.
 run_evaluation <- function(wrapper, model, st, data, batch_size, steps, callbacks, verbose, call) {
   reset_compiled_metrics(st)
-  n_batches <- max(1L, as.integer(ceiling(data$n / batch_size)))
-  steps <- if (is.null(steps)) n_batches else min(steps, n_batches)
+  source <- evaluation_source(data, batch_size, steps)
+  steps <- source$epoch_steps("steps", call)
   run_callbacks(callbacks, "on_test_begin")
   bar <- new_progbar(steps, verbose)
-  batches <- batch_indices(data$n, batch_size, FALSE)[seq_len(steps)]
+  source$begin_epoch()
   logs <- list()
-  for (b in seq_along(batches)) {
+  for (b in seq_len(steps)) {
+    batch <- source$next_batch()
+    if (is.null(batch)) break
     run_callbacks(callbacks, "on_test_batch_begin", b)
-    idx <- batches[[b]]
-    logs <- test_step(wrapper, model, st, slice_rows(data$x, idx), slice_rows(data$y, idx),
-                      slice_rows(data$sample_weight, idx), call)
+    logs <- test_step(wrapper, model, st, batch$x, batch$y, batch$sample_weight, call)
     logs <- run_callbacks(callbacks, "on_test_batch_end", b, logs = logs)
     progress_update(bar, b, logs)
   }
@@ -298,6 +310,7 @@ evaluate.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size
   callbacks <- check_callbacks(callbacks, call)
   wrapper <- wrap_layer(model)
   for (cb in callbacks) cb$set_model(wrapper)
-  data <- prepare_xy(x, y, sample_weight, call)
+  if (is_lazy_data(x)) check_lazy_fit_args(y, sample_weight, 0, "x", call)
+  data <- if (is_lazy_data(x)) x else prepare_xy(x, y, sample_weight, call)
   run_evaluation(wrapper, model, st, data, batch_size, steps, callbacks, verbose, call)
 }
