@@ -37,7 +37,7 @@ json_ready <- function(x, key = NULL) {
   if (!is.null(key) && key %in% axis_config_keys && is.numeric(x)) x <- keras_axis(x)
   if (is.list(x)) {
     nm <- names(x)
-    out <- lapply(seq_along(x), function(i) json_ready(x[[i]], if (!is.null(nm)) nm[i] else key))
+    out <- lapply(seq_along(x), function(i) json_ready(x[[i]], if (!is.null(nm)) nm[i] else NULL))
     if (is.null(nm)) return(out)
     names(out) <- nm
     if (!length(out)) return(empty_object())
@@ -138,8 +138,12 @@ serialize_keras_object <- function(instance) {
   json_ready(x)
 }
 
+# Keras's public names of classes this package names differently.
+keras_public_class_names <- c(OrthogonalInitializer = "Orthogonal", IdentityInitializer = "Identity")
+
 simple_envelope <- function(module, x) {
   cls <- attr(x, "class_name")
+  if (cls %in% names(keras_public_class_names)) cls <- keras_public_class_names[[cls]]
   cfg <- attr(x, "config") %||% list()
   reg <- NULL
   if (identical(cls, "Custom")) {
@@ -152,7 +156,13 @@ simple_envelope <- function(module, x) {
     reg <- key
     module <- NULL
   }
-  cfg <- json_ready(cfg)
+  # Keras's config holds the constructor's arguments only (GlorotUniform: seed), not
+  # the settings a subclass passes to its parent (scale, mode, ...)
+  maker <- switch(module, keras.initializers = initializer_makers()[[cls]],
+                  keras.regularizers = regularizer_makers()[[cls]], keras.constraints = constraint_makers()[[cls]], NULL)
+  if (is.function(maker) && !"..." %in% names(formals(maker))) cfg <- cfg[intersect(names(cfg), names(formals(maker)))]
+  if (identical(module, "keras.constraints") && !is.null(cfg$axis)) cfg$axis <- keras_axis(cfg$axis)
+  cfg <- lapply(cfg, json_ready)
   if (!length(cfg)) cfg <- empty_object()
   list(module = module, class_name = cls, config = cfg, registered_name = reg)
 }
@@ -217,7 +227,8 @@ layer_keras_config <- function(layer) {
   cfg <- layer$get_config()
   fix <- keras_config_fixups[[layer_class_name(layer)]]
   if (is.function(fix)) cfg <- fix(layer, cfg)
-  if (!is.null(cfg$dtype) && is.character(cfg$dtype)) cfg$dtype <- dtype_envelope(cfg$dtype)
+  if (!is.null(cfg$dtype) && is.character(cfg$dtype) && !inherits(layer, "InputLayer"))
+    cfg$dtype <- dtype_envelope(cfg$dtype)
   out <- json_ready(cfg)
   if (!length(out)) empty_object() else out
 }
