@@ -52,6 +52,11 @@ layer_args_from_config <- function(cls, cfg) {
   if (!is.list(cfg)) recurrent_abort("The config of layer class {.val {cls}} is not a JSON object.", call = NULL)
   args <- deserialize_value(cfg)
   if (!is.null(args$dtype) && !is.character(args$dtype)) args$dtype <- NULL
+  # tuples that constructors take as vectors
+  for (k in intersect(c("target_shape", "noise_shape", "dims"), names(args))) {
+    v <- args[[k]]
+    if (is.list(v)) args[[k]] <- vapply(v, function(d) if (is.null(d)) NA_integer_ else as.integer(d), 1L)
+  }
   if (!is.null(args$axis) && cls %in% axis_layer_classes) args$axis <- r_axis(unlist(args$axis))
   if (cls %in% c("Bidirectional")) {
     args$layer <- wrap_layer(unwrap_layer(args$layer))

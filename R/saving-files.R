@@ -65,9 +65,11 @@ to_json <- function(x) {
 
 parse_json_text <- function(txt, filepath, what, call = rlang::caller_env()) {
   rlang::try_fetch(jsonlite::fromJSON(txt, simplifyVector = FALSE),
-    error = function(cnd) recurrent_abort(c("Cannot load {.file {filepath}}: {what} is not valid JSON.",
-                                            x = conditionMessage(cnd)),
-                                          class = "recurrent_error_file", call = call))
+    error = function(cnd) {
+      msg <- conditionMessage(cnd)
+      recurrent_abort(c(paste("Cannot load {.file {filepath}}:", what, "is not valid JSON."), x = "{msg}"),
+                      class = "recurrent_error_file", call = call)
+    })
 }
 
 keras_major_version <- function(version) {

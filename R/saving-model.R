@@ -107,9 +107,12 @@ with_keras_archive <- function(filepath, call, fn) {
   dir.create(dir)
   on.exit(unlink(dir, recursive = TRUE), add = TRUE)
   rlang::try_fetch(zip::unzip(filepath, files = wanted, exdir = dir),
-    error = function(cnd) recurrent_abort(c("Cannot load {.file {filepath}}: a member of the archive cannot be read.",
-                                            x = conditionMessage(cnd), i = "The file may be damaged or truncated."),
-                                          class = "recurrent_error_file", call = call))
+    error = function(cnd) {
+      msg <- conditionMessage(cnd)
+      recurrent_abort(c("Cannot load {.file {filepath}}: a member of the archive cannot be read.",
+                        x = "{msg}", i = "The file may be damaged or truncated."),
+                      class = "recurrent_error_file", call = call)
+    })
   for (m in wanted) {
     got <- file.size(file.path(dir, m))
     want <- members$uncompressed_size[members$filename == m]
@@ -136,8 +139,9 @@ load_keras_archive <- function(filepath, custom_objects, compile, safe_mode, cal
           with_load_context(custom_objects, safe_mode, FALSE, compile_from_config(model, env$compile_config))
           TRUE
         }, error = function(cnd) {
+          msg <- conditionMessage(cnd)
           cli::cli_warn(c("The model in {.file {filepath}} is loaded uncompiled: its compile configuration could not be restored.",
-                          x = conditionMessage(cnd),
+                          x = "{msg}",
                           i = "Pass the missing objects in {.arg custom_objects}, or use {.code compile = FALSE} and compile it yourself."),
                         class = "recurrent_warning_compile")
           FALSE
@@ -237,7 +241,7 @@ legacy_compile <- function(model, tc, filepath) {
   }, error = function(e) conditionMessage(e))
   if (!isTRUE(ok))
     cli::cli_warn(c("The training configuration of {.file {filepath}} could not be restored; the model is not compiled.",
-                    x = ok, i = "Compile it yourself before training."))
+                    x = "{ok}", i = "Compile it yourself before training."))
   invisible()
 }
 

@@ -225,6 +225,8 @@ layer_keras_config <- function(layer) {
                       i = "Write the computation as a {.fn Layer} subclass and register it with {.fn register_keras_serializable}."),
                     class = "recurrent_error_unsafe", call = NULL)
   cfg <- layer$get_config()
+  # a subclass's get_config() appends to its parent's: the last value of a key wins
+  if (length(cfg) && !is.null(names(cfg))) cfg <- cfg[!duplicated(names(cfg), fromLast = TRUE)]
   fix <- keras_config_fixups[[layer_class_name(layer)]]
   if (is.function(fix)) cfg <- fix(layer, cfg)
   if (!is.null(cfg$dtype) && is.character(cfg$dtype) && !inherits(layer, "InputLayer"))
