@@ -143,8 +143,13 @@ activation_table <- function() list(
   softsign = activation_softsign, exponential = activation_exponential,
   hard_sigmoid = activation_hard_sigmoid, relu6 = activation_relu6,
   leaky_relu = activation_leaky_relu, silu = activation_silu, swish = activation_silu,
-  gelu = activation_gelu, mish = activation_mish
+  gelu = activation_gelu, mish = activation_mish,
+  hard_sigmoid_keras2 = activation_hard_sigmoid_keras2
 )
+
+# Keras 1/2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1): models loaded from files those
+# versions wrote were trained with it (Keras 3's hard_sigmoid is relu6(x + 3) / 6).
+activation_hard_sigmoid_keras2 <- function(x) op_clip(op_add(op_multiply(as_float_tensor(x), 0.2), 0.5), 0, 1)
 
 #' Look up an activation function
 #'

@@ -43,6 +43,7 @@ Act act_from_name(const std::string& name, const char* arg) {
   if (name == "relu") return Act::Relu;
   if (name == "relu6") return Act::Relu6;
   if (name == "hard_sigmoid") return Act::HardSigmoid;
+  if (name == "hard_sigmoid_keras2") return Act::HardSigmoidKeras2;
   if (name == "elu") return Act::Elu;
   if (name == "selu") return Act::Selu;
   if (name == "softplus") return Act::Softplus;
@@ -50,7 +51,7 @@ Act act_from_name(const std::string& name, const char* arg) {
   if (name == "swish" || name == "silu") return Act::Swish;
   if (name == "exponential") return Act::Exponential;
   throw Error(std::string("fused_rnn: ") + arg + " \"" + name +
-              "\" has no fused kernel; expected one of tanh, sigmoid, linear, relu, relu6, hard_sigmoid, "
+              "\" has no fused kernel; expected one of tanh, sigmoid, linear, relu, relu6, hard_sigmoid, hard_sigmoid_keras2, "
               "elu, selu, softplus, softsign, swish, silu, exponential");
 }
 

@@ -26,7 +26,9 @@ namespace detail {
 
 // ---- activations ----------------------------------------------------------------
 
-enum class Act { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Relu6, Elu, Selu, Softplus, Softsign, Swish, Exponential };
+// HardSigmoidKeras2 is clip(0.2 x + 0.5, 0, 1), the hard_sigmoid of Keras 1/2 and tf.keras,
+// kept for models loaded from files those versions saved (their weights were trained with it).
+enum class Act { Linear, Tanh, Sigmoid, HardSigmoid, HardSigmoidKeras2, Relu, Relu6, Elu, Selu, Softplus, Softsign, Swish, Exponential };
 
 Act act_from_name(const std::string& name, const char* arg);  // throws Error for unknown names
 
@@ -63,6 +65,7 @@ inline void act_forward(Act a, T* p, int64_t n) {
     case Act::Tanh: v = v.tanh(); return;
     case Act::Sigmoid: v = (T(1) + (-v).exp()).inverse(); return;
     case Act::HardSigmoid: v = (v * T(1.0 / 6.0) + T(0.5)).max(T(0)).min(T(1)); return;  // relu6(x + 3) / 6
+    case Act::HardSigmoidKeras2: v = (v * T(0.2) + T(0.5)).max(T(0)).min(T(1)); return;
     case Act::Relu: v = v.max(T(0)); return;
     case Act::Relu6: v = v.max(T(0)).min(T(6)); return;
     case Act::Softsign: v = v / (T(1) + v.abs()); return;
@@ -91,6 +94,7 @@ inline void act_backward(Act a, const T* x, const T* y, T* g, int64_t n) {
     case Act::Tanh: gv *= T(1) - yv.square(); return;
     case Act::Sigmoid: gv *= yv * (T(1) - yv); return;
     case Act::HardSigmoid: gv *= ((yv > T(0)) && (yv < T(1))).template cast<T>() * T(1.0 / 6.0); return;
+    case Act::HardSigmoidKeras2: gv *= ((yv > T(0)) && (yv < T(1))).template cast<T>() * T(0.2); return;
     case Act::Relu: gv *= (yv > T(0)).template cast<T>(); return;
     case Act::Relu6: gv *= ((yv > T(0)) && (yv < T(6))).template cast<T>(); return;
     case Act::Softsign: gv *= (T(1) - yv.abs()).square(); return;  // 1 / (1 + |x|)^2
