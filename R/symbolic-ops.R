@@ -321,31 +321,3 @@ tensor_subset <- function(x, idx, drop = TRUE) {
   }
   x
 }
-
-# ---- `$` on eager tensors --------------------------------------------------------------
-
-#' Fields of a tensor
-#'
-#' keras3 tensors expose a few fields with `$`: `shape` (a [shape()]),
-#' `dtype`, `ndim`, and `` `_keras_mask` `` (the mask a masking layer attached,
-#' or `NULL`).
-#'
-#' @param x A tensor.
-#' @param name The field.
-#' @returns The field's value.
-#' @examples
-#' emb <- layer_embedding(input_dim = 5, output_dim = 2, mask_zero = TRUE)
-#' y <- emb(matrix(c(1L, 0L, 2L, 0L), 2))
-#' y$`_keras_mask`
-#' y$shape
-#' @export
-`$.recurrent_tensor` <- function(x, name) {
-  switch(name,
-    "_keras_mask" = get_keras_mask(x),
-    shape = op_shape(x),
-    dtype = cpp_dtype(x),
-    ndim = length(cpp_shape(x)),
-    recurrent_abort(c("Tensors have no field {.field {name}}.",
-                      i = "Fields: {.field shape}, {.field dtype}, {.field ndim}, {.field _keras_mask}."))
-  )
-}

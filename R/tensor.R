@@ -95,6 +95,7 @@ all.equal.recurrent_tensor <- function(target, current, ...) {
     dtype = cpp_dtype(x),
     ndim = length(cpp_shape(x)),
     numpy = function() as.array(x),
+    "_keras_mask" = get_keras_mask(x),
     NULL
   )
 }
