@@ -8,6 +8,7 @@ CallbackBase <- R6::R6Class("recurrent_CallbackBase",
   public = list(
     model = NULL,
     params = NULL,
+    initialize = function() invisible(self),   # so that super$initialize() works in subclasses
     set_model = function(model) {
       self$model <- model
       invisible(self)
@@ -110,7 +111,7 @@ Callback <- function(classname, on_epoch_begin = NULL, on_epoch_end = NULL, on_t
   # name up in parent_env)
   gen <- do.call(R6::R6Class, list(classname, inherit = parent, public = members,
                                    private = if (length(private)) private else NULL,
-                                   lock_objects = FALSE, parent_env = parent_env))
+                                   lock_objects = FALSE, parent_env = user_class_env(parent_env, parent)))
   klass <- paste0("custom.", classname)
   make <- function(...) classify_callback(gen$new(...), klass)
   structure(make, r6_class = gen, class = c("recurrent_callback_class", "function"))

@@ -130,7 +130,8 @@ Bidirectional <- R6::R6Class("Bidirectional",
              backward_layer = self$backward_layer$get_config()))
     }
   ),
-  private = list(.initial_weights = NULL, .s3_class = "keras.src.layers.rnn.bidirectional.Bidirectional")
+  private = list(.initial_weights = NULL, .s3_class = "keras.src.layers.rnn.bidirectional.Bidirectional",
+                 convert_inputs = function(x) rnn_convert_inputs(x, self$dtype))
 )
 
 # A new layer of the same class from the arguments the given one was made with, with

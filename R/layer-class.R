@@ -166,6 +166,7 @@ new_r6_layer_class <- function(classname, members, private, active, inherit, par
   # methods see the user's environment; `super`-class and class name resolve here
   class_env <- new.env(parent = parent_env)
   class_env$.__recurrent_super__ <- super_gen
+  class_env$super <- r6_super_function   # super()$method(), as keras3 allows
   gen <- R6::R6Class(classname,
     inherit = .__recurrent_super__,
     public = c(methods, fields),

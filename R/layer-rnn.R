@@ -121,7 +121,8 @@ RNN <- R6::R6Class("RNN",
     states = function() if (self$stateful) private$.states else NULL,
     units = function() self$cell$units
   ),
-  private = list(.states = NULL, .s3_class = "keras.src.layers.rnn.rnn.RNN")
+  private = list(.states = NULL, .s3_class = "keras.src.layers.rnn.rnn.RNN",
+                 convert_inputs = function(x) rnn_convert_inputs(x, self$dtype))
 )
 
 format_shape_list <- function(s) {

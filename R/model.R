@@ -139,7 +139,7 @@ Model <- function(classname, initialize = NULL, call = NULL, build = NULL, get_c
   members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), list(...))
   members <- members[!vapply(members, is.null, TRUE)]
   for (nm in names(public)) members[[nm]] <- public[[nm]]
-  new_r6_layer_class(classname, members, private, active, inherit, parent_env, base = ModelBase)
+  as_model_constructor(new_r6_layer_class(classname, members, private, active, inherit, parent_env, base = ModelBase))
 }
 
 #' @rdname Model

@@ -67,9 +67,13 @@ dim.recurrent_symbolic_tensor <- function(x) as.integer.keras_shape(x$shape)
 keras_input <- function(shape = NULL, batch_size = NULL, dtype = NULL, sparse = NULL, ragged = NULL,
                         batch_shape = NULL, name = NULL, tensor = NULL, optional = FALSE) {
   call <- rlang::current_env()
-  if (isTRUE(sparse) || isTRUE(ragged) || !is.null(tensor) || isTRUE(optional))
-    cli::cli_abort("Sparse, ragged, optional and tensor-backed inputs are not supported.",
-                   class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  unsupported <- c(sparse = isTRUE(sparse), ragged = isTRUE(ragged), tensor = !is.null(tensor), optional = isTRUE(optional))
+  if (any(unsupported)) {
+    given <- names(unsupported)[unsupported]
+    cli::cli_abort(c("{.arg {given}} {?is/are} not supported: inputs here are dense tensors that are always given.",
+                     x = "Got {.code {given} = {c(sparse = 'TRUE', ragged = 'TRUE', tensor = '<a tensor>', optional = 'TRUE')[given]}}."),
+                   class = c("recurrent_error_unsupported", "recurrent_error_argument", "recurrent_error"), call = call)
+  }
   layer <- make_input_layer(shape = shape, batch_size = batch_size, dtype = dtype, batch_shape = batch_shape,
                             name = name, call = call)
   layer$output

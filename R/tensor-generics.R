@@ -215,5 +215,6 @@ aperm.recurrent_variable <- aperm.recurrent_tensor
 `%*%` <- function(x, y) {
   if (inherits(x, c("recurrent_tensor", "recurrent_variable")) || inherits(y, c("recurrent_tensor", "recurrent_variable")))
     return(.Call(`_recurrent_cpp_matmul`, x, y))
+  if (inherits(x, "recurrent_symbolic_tensor") || inherits(y, "recurrent_symbolic_tensor")) return(op_matmul(x, y))
   base::`%*%`(x, y)
 }

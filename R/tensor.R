@@ -38,12 +38,13 @@ as_tensor <- function(x, dtype = NULL) {
 }
 
 normalize_dtype <- function(dtype, arg = "dtype", call = rlang::caller_env()) {
-  ok <- c("float32", "float64", "int32", "int64", "bool", "float", "double", "integer", "logical")
+  ok <- c("float32", "float64", "int32", "int64", "bool", "float", "double", "integer", "int", "logical")
+  check_supported_dtype(dtype, arg, call)
   if (!is.character(dtype) || length(dtype) != 1 || !dtype %in% ok)
     cli::cli_abort(c("{.arg {arg}} must be one of {.val {c('float32', 'float64', 'int32', 'bool')}}.",
                      x = "Got {.val {format(dtype)}}."),
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
-  switch(dtype, float = "float32", double = "float64", integer = , int64 = "int32", logical = "bool", dtype)
+  switch(dtype, float = "float32", double = "float64", integer = , int = , int64 = "int32", logical = "bool", dtype)
 }
 
 #' Is this a tensor?
@@ -95,6 +96,7 @@ all.equal.recurrent_tensor <- function(target, current, ...) {
     dtype = cpp_dtype(x),
     ndim = length(cpp_shape(x)),
     numpy = function() as.array(x),
+    "_keras_mask" = get_keras_mask(x),
     NULL
   )
 }

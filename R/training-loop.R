@@ -76,7 +76,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
                                 verbose = getOption("keras.verbose", default = "auto"),
                                 view_metrics = getOption("keras.view_metrics", default = "auto")) {
   call <- rlang::current_env()
-  check_dots_empty(list(...), call = call)
+  check_dots_empty(rlang::list2(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "fit", call)
   wrapper <- wrap_layer(model)
@@ -301,7 +301,7 @@ evaluate.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size
                                      verbose = getOption("keras.verbose", default = "auto"),
                                      sample_weight = NULL, steps = NULL, callbacks = NULL) {
   call <- rlang::current_env()
-  check_dots_empty(list(...), call = call)
+  check_dots_empty(rlang::list2(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "evaluate", call)
   verbose <- resolve_verbose(verbose, call)

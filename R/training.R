@@ -63,7 +63,7 @@ compile.recurrent_model <- function(object, optimizer = "rmsprop", loss = NULL, 
                                     loss_weights = NULL, weighted_metrics = NULL, run_eagerly = FALSE,
                                     steps_per_execution = 1L, jit_compile = "auto", auto_scale_loss = TRUE) {
   call <- rlang::current_env()
-  check_dots_empty(list(...), call = call)
+  check_dots_empty(rlang::list2(...), call = call)
   model <- model_r6(object)
   opt <- resolve_optimizer(optimizer, call = call)
   check_loss_spec(loss, call)
@@ -359,7 +359,7 @@ train_on_batch <- function(object, x, y = NULL, sample_weight = NULL, class_weig
 #' @export
 test_on_batch <- function(object, x, y = NULL, sample_weight = NULL, ...) {
   call <- rlang::current_env()
-  check_dots_empty(list(...), call = call)
+  check_dots_empty(rlang::list2(...), call = call)
   model <- model_r6(object)
   st <- require_compiled(model, "test_on_batch", call)
   data <- prepare_xy(x, y, sample_weight, call)

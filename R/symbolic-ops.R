@@ -1,0 +1,323 @@
+# Ops on symbolic tensors. In a functional model, `op_*()` functions, operators,
+# math and summary functions and `[` applied to symbolic tensors (keras_input()
+# outputs, layer outputs) record an operation node, as Keras's functional API does
+# with its Operation objects: the node is an OperationLayer that holds the op and
+# its non-tensor arguments, so the model replays it like any layer call. Output
+# shapes and dtypes come from running the op itself on small placeholder tensors:
+# one mechanism for every op, with no shape rules to keep in sync.
+#
+# Every exported `op_*()` function checks its supplied arguments for symbolic
+# tensors first (see zzz-symbolic-dispatch.R, which adds that check to each of them
+# once all R files are loaded).
+
+# TRUE when an argument is or holds (in a plain list) a symbolic tensor.
+is_symbolic_arg <- function(x) {
+  inherits(x, "recurrent_symbolic_tensor") || (is.list(x) && !is.object(x) && has_symbolic(x))
+}
+
+OperationLayer <- R6::R6Class("Operation",
+  inherit = LayerBase,
+  lock_objects = FALSE,
+  lock_class = FALSE,
+  public = list(
+    op_name = NULL,
+    fn = NULL,
+    args = NULL,
+    initialize = function(op_name, fn, args, name = NULL) {
+      super$initialize(name = name %||% unique_name(op_name))
+      self$op_name <- op_name
+      self$fn <- fn
+      self$args <- args
+      self$built <- TRUE
+      # Keras names an operation's class after the op: one_hot -> OneHot
+      class(self) <- unique(c(opnode_class_name(op_name), class(self)))
+    },
+    # `inputs` is the list of tensors standing in for the symbolic arguments,
+    # in the order of their slots in `args`
+    call = function(inputs) do.call(self$fn, fill_op_slots(self$args, inputs)),
+    compute_output_shape = function(input_shape, ...) {
+      cli::cli_abort("Use the symbolic tensor's {.field shape} for operation {.val {self$name}}.",
+                     class = c("recurrent_error_not_implemented", "recurrent_error"), call = NULL)
+    },
+    # The op and its non-tensor arguments (tensor arguments are the node's inputs,
+    # listed as `list(slot = i)`), for serialization.
+    get_config = function() {
+      list(name = self$name, op = self$op_name, args = opnode_config_args(self$args))
+    }
+  ),
+  private = list(
+    .s3_class = "keras.src.ops.operation.Operation",
+    .mask_warned = TRUE,   # ops drop masks silently, as Keras's do
+    convert_inputs = function(x) x
+  )
+)
+
+opnode_class_name <- function(op_name) {
+  parts <- strsplit(op_name, "_", fixed = TRUE)[[1]]
+  paste0(toupper(substring(parts, 1, 1)), substring(parts, 2), collapse = "")
+}
+
+# Replace every symbolic tensor in an argument structure by a numbered slot; the
+# symbolic tensors, in slot order, become the node's inputs.
+make_op_slots <- function(args) {
+  inputs <- list()
+  walk <- function(x) {
+    if (inherits(x, "recurrent_symbolic_tensor")) {
+      inputs[[length(inputs) + 1L]] <<- x
+      return(structure(list(length(inputs)), class = "recurrent_op_slot"))
+    }
+    if (is.list(x) && !is.object(x)) {
+      nm <- names(x)
+      x <- lapply(x, walk)
+      names(x) <- nm
+    }
+    x
+  }
+  list(args = walk(args), inputs = inputs)
+}
+
+fill_op_slots <- function(args, values) {
+  walk <- function(x) {
+    if (inherits(x, "recurrent_op_slot")) return(values[[x[[1]]]])
+    if (is.list(x) && !is.object(x)) {
+      nm <- names(x)
+      x <- lapply(x, walk)
+      names(x) <- nm
+    }
+    x
+  }
+  walk(args)
+}
+
+opnode_config_args <- function(args) {
+  walk <- function(x) {
+    if (inherits(x, "recurrent_op_slot")) return(list(slot = x[[1]]))
+    if (is.list(x) && !is.object(x)) {
+      nm <- names(x)
+      x <- lapply(x, walk)
+      names(x) <- nm
+      return(x)
+    }
+    if (identical(x, quote(expr = ))) return(NULL)
+    if (is.function(x)) return("<function>")
+    if (op_is_tensor(x)) return(as.array(x))
+    x
+  }
+  walk(args)
+}
+
+# Record `fn(args)` as an operation node on the symbolic tensors in `args` and
+# return its symbolic output(s).
+symbolic_op <- function(op_name, fn, args) {
+  slots <- make_op_slots(args)
+  layer <- OperationLayer$new(op_name, fn, slots$args)
+  specs <- opnode_output_specs(layer, slots$inputs)
+  node <- new_node(layer, slots$inputs, extras = list())
+  outs <- lapply(seq_along(specs$specs), function(i) {
+    s <- specs$specs[[i]]
+    new_symbolic_tensor(s$shape, s$dtype, node = node, index = i)
+  })
+  node$outputs <- outs
+  node$single_output <- specs$single
+  result <- if (specs$single) outs[[1]] else rebuild_structure(specs$template, outs)
+  node$result <- result
+  priv <- layer_private(layer)
+  priv$.inbound_nodes <- list(node)
+  wrap_layer(layer)
+  result
+}
+
+# Shapes and dtypes of an op's outputs: the op runs on placeholders filled with
+# ones (valid for 1-based ids and for logs and divisions), unknown dims set to 2 and
+# then 3; a dim that differs between the runs is unknown. If only the second run
+# fails (an op that fixes an unknown dim, such as a reshape to a constant shape),
+# the first run's shapes stand.
+opnode_output_specs <- function(layer, inputs) {
+  run <- function(fill) {
+    vals <- lapply(inputs, function(kt) {
+      dims <- vapply(kt$shape, function(d) if (is.null(d)) fill else d, 1L)
+      cpp_full(dims, 1, kt$dtype)
+    })
+    without_gradient_recording(layer$call(vals))
+  }
+  out1 <- rlang::try_fetch(run(2L), error = function(cnd) {
+    if (names_its_cause(cnd)) return(rlang::zap())
+    cli::cli_abort("Operation {.fn op_{layer$op_name}} failed on symbolic input{?s} of shape {shape_strings(inputs)}.",
+                   parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
+  })
+  single <- inherits(out1, "recurrent_tensor")
+  outs1 <- flatten_tensors(out1)
+  if (!length(outs1))
+    cli::cli_abort(c("Operation {.fn op_{layer$op_name}} on symbolic tensors must return tensors.",
+                     x = "It returned {.obj_type_friendly {out1}}."),
+                   class = c("recurrent_error_call", "recurrent_error"), call = NULL)
+  shapes <- lapply(outs1, function(o) as.list(cpp_shape(o)))
+  if (any_unknown_dim(inputs)) {
+    out2 <- tryCatch(run(3L), error = function(e) NULL)
+    outs2 <- flatten_tensors(out2)
+    for (i in seq_along(shapes)) {
+      if (i > length(outs2)) break
+      s2 <- as.list(cpp_shape(outs2[[i]]))
+      if (length(s2) != length(shapes[[i]])) next
+      for (j in seq_along(s2)) if (!identical(s2[[j]], shapes[[i]][[j]])) shapes[[i]][j] <- list(NULL)
+    }
+  }
+  specs <- lapply(seq_along(outs1), function(i) list(shape = shapes[[i]], dtype = cpp_dtype(outs1[[i]])))
+  list(specs = specs, single = single, template = if (!single) out1)
+}
+
+shape_strings <- function(inputs) vapply(inputs, function(kt) format_shape_tuple(kt$shape), "")
+
+# The supplied arguments of an op call (from its frame), with `...` spliced in.
+opnode_call_args <- function(fn, env) {
+  args <- list()
+  for (nm in names(formals(fn))) {
+    if (nm == "...") {
+      args <- c(args, eval(quote(list(...)), env))
+      next
+    }
+    if (eval(call("missing", as.name(nm)), env)) next
+    args[nm] <- list(get(nm, envir = env))
+  }
+  args
+}
+
+# Called by each op_*() function when an argument is symbolic.
+symbolic_op_call <- function(op_name, fn, env) {
+  symbolic_op(sub("^op_", "", op_name), fn, opnode_call_args(fn, env))
+}
+
+# ---- operators, math and summary functions on symbolic tensors ---------------------
+
+ops_keras_names <- c("+" = "add", "-" = "subtract", "*" = "multiply", "/" = "true_divide", "^" = "power",
+                     "%%" = "mod", "%/%" = "floor_divide", "==" = "equal", "!=" = "not_equal",
+                     ">" = "greater", ">=" = "greater_equal", "<" = "less", "<=" = "less_equal",
+                     "&" = "logical_and", "|" = "logical_or")
+
+#' Operators and functions on symbolic tensors
+#'
+#' In a functional model, R's operators (`+`, `-`, `*`, `/`, `^`, `%%`,
+#' `%/%`, comparisons, `&`, `|`, `!`, unary `-`), math functions (`exp()`,
+#' `log()`, `abs()`, ...), summaries (`sum()`, `max()`, `mean()`, ...),
+#' `t()`, `aperm()`, `%*%`, `[` and every `op_*()` function work on symbolic
+#' tensors (from [keras_input()] or a layer called on one), as in keras3. Each
+#' gives a symbolic tensor with the right shape and dtype and records an
+#' operation node, so [keras_model()] replays it when the model runs; the
+#' model's summary lists each operation as a row (such as `add (Add)`).
+#'
+#' `[` indexes the way keras3 does: 1-based, a negative index counts from the
+#' end (`-1` is the last entry), a single index drops its axis, an empty index
+#' keeps the whole axis. It works on eager tensors too.
+#'
+#' @param e1,e2,x,a,... Operands and arguments, as for tensors
+#'   ([tensor-operators]).
+#' @param na.rm Ignored.
+#' @param axis,keepdims,perm As for tensors.
+#' @param drop For `[`, must be `TRUE`: single indices drop their axis.
+#' @returns A symbolic tensor.
+#' @examples
+#' inp <- keras_input(shape = c(4, 3))
+#' h <- (inp * 2 + 1) |> op_mean(axis = 2)
+#' out <- h[, 1:2]
+#' out
+#' model <- keras_model(inp, out)
+#' predict(model, array(1, c(1, 4, 3)), verbose = 0)   # 3 3
+#' @name symbolic-operators
+NULL
+
+#' @rdname symbolic-operators
+#' @export
+Ops.recurrent_symbolic_tensor <- function(e1, e2) {
+  generic <- .Generic
+  if (missing(e2)) {
+    if (generic == "+") return(e1)
+    name <- switch(generic, "-" = "negative", "!" = "logical_not",
+                   recurrent_abort("Unary {.code {generic}} is not defined for tensors."))
+    f <- match.fun(generic)
+    return(symbolic_op(name, function(x) f(x), list(x = e1)))
+  }
+  name <- ops_keras_names[[generic]]
+  f <- match.fun(generic)
+  symbolic_op(name, function(e1, e2) f(e1, e2), list(e1 = e1, e2 = e2))
+}
+
+#' @rdname symbolic-operators
+#' @export
+Math.recurrent_symbolic_tensor <- function(x, ...) {
+  generic <- .Generic
+  f <- match.fun(generic)
+  name <- switch(generic, ceiling = "ceil", cumsum = "cumsum", trunc = "trunc", generic)
+  symbolic_op(name, function(x, ...) f(x, ...), c(list(x = x), list(...)))
+}
+
+#' @rdname symbolic-operators
+#' @export
+Summary.recurrent_symbolic_tensor <- function(..., na.rm = FALSE) {
+  generic <- .Generic
+  f <- match.fun(generic)
+  symbolic_op(generic, function(...) f(...), list(...))
+}
+
+#' @rdname symbolic-operators
+#' @export
+mean.recurrent_symbolic_tensor <- function(x, axis = NULL, keepdims = FALSE, ...) {
+  op_mean(x, axis = axis, keepdims = keepdims)
+}
+
+#' @rdname symbolic-operators
+#' @export
+t.recurrent_symbolic_tensor <- function(x) op_transpose(x)
+
+#' @rdname symbolic-operators
+#' @export
+aperm.recurrent_symbolic_tensor <- function(a, perm = NULL, ...) op_transpose(a, perm)
+
+# ---- `[` -----------------------------------------------------------------------------
+
+#' @rdname symbolic-operators
+#' @export
+`[.recurrent_symbolic_tensor` <- function(x, ..., drop = TRUE) {
+  idx <- capture_index_args(sys.call(), parent.frame(), ...length())
+  symbolic_op("get_item", function(x) tensor_subset(x, idx, drop), list(x = x))
+}
+
+#' @rdname symbolic-operators
+#' @export
+`[.recurrent_tensor` <- function(x, ..., drop = TRUE) {
+  tensor_subset(x, capture_index_args(sys.call(), parent.frame(), ...length()), drop)
+}
+
+# The index arguments of a `[` call, with empty ones (x[, 1]) as NULL.
+capture_index_args <- function(call, env, n) {
+  exprs <- as.list(call)[-(1:2)]
+  if (!is.null(names(exprs))) exprs <- exprs[names(exprs) != "drop"]
+  lapply(exprs, function(e) if (identical(e, quote(expr = ))) NULL else eval(e, env))
+}
+
+# keras3's tensor indexing: 1-based, negative from the end, single index drops the axis.
+tensor_subset <- function(x, idx, drop = TRUE) {
+  if (!isTRUE(drop)) recurrent_abort("{.arg drop} = FALSE is not supported when indexing tensors.")
+  d <- dim(x)
+  if (length(idx) > length(d))
+    recurrent_abort(c("Too many indices for a tensor with {length(d)} dimension{?s}.",
+                      x = "Got {length(idx)} indices."))
+  # last axis first, so that dropping an axis does not move the ones still to index
+  for (k in rev(seq_along(idx))) {
+    i <- idx[[k]]
+    if (is.null(i)) next
+    if (op_is_tensor(i)) i <- as.array(i)
+    if (is.logical(i)) {
+      if (length(i) != d[k]) recurrent_abort(c("A logical index must have one value per entry of its axis.",
+                                               x = "Axis {k} has {d[k]} entries; got {length(i)} values."))
+      i <- which(i)
+    }
+    if (!is_whole(i) || any(i == 0) || any(abs(i) > d[k]))
+      recurrent_abort(c("Index {k} must hold whole numbers from 1 to {d[k]} (or -{d[k]} to -1, counting from the end).",
+                        x = "Got {describe_value(i)}."))
+    pos <- as.integer(ifelse(i < 0, d[k] + i, i - 1))
+    if (length(pos) > 1 && length(pos) == d[k] && all(pos == seq_len(d[k]) - 1)) next
+    # a single index drops its axis (op_take with a scalar); a vector keeps it
+    x <- op_take(x, if (length(pos) == 1) pos else array(pos, length(pos)), axis = k, zero_indexed = TRUE)
+  }
+  x
+}

@@ -1,0 +1,34 @@
+# Runs last (files are collated alphabetically): every op_*() function of the
+# package gets a first line that sends calls with symbolic arguments to
+# symbolic_op_call() (symbolic-ops.R). Only supplied arguments are looked at, so
+# defaults are not forced early; the check costs one inherits() per argument.
+
+# Internal helpers must not be named op_*: every op_* function gets the check.
+# Ops that describe a tensor rather than compute one.
+symbolic_passthrough_ops <- c("op_shape", "op_ndim", "op_size", "op_dtype", "op_is_tensor",
+                              "op_convert_to_numpy", "op_convert_to_array")
+
+add_symbolic_dispatch <- function(fn, name) {
+  fmls <- names(formals(fn))
+  checks <- lapply(fmls, function(nm) {
+    if (nm == "...") return(quote((...length() > 0L && is_symbolic_arg(list(...)))))
+    bquote((!missing(.(as.name(nm))) && is_symbolic_arg(.(as.name(nm)))))
+  })
+  if (!length(checks)) return(fn)
+  cond <- Reduce(function(a, b) call("||", a, b), checks)
+  attrs <- attributes(fn)
+  body(fn) <- bquote({
+    if (.(cond)) return(symbolic_op_call(.(name), sys.function(), environment()))
+    .(body(fn))
+  })
+  for (a in setdiff(names(attrs), "srcref")) attr(fn, a) <- attrs[[a]]
+  fn
+}
+
+local({
+  ns <- topenv()
+  for (nm in setdiff(grep("^op_", ls(ns), value = TRUE), symbolic_passthrough_ops)) {
+    fn <- get(nm, envir = ns)
+    if (is.function(fn) && !is.primitive(fn)) assign(nm, add_symbolic_dispatch(fn, nm), envir = ns)
+  }
+})
