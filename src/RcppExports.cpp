@@ -11,6 +11,67 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_ctc_loss
+SEXP cpp_ctc_loss(SEXP target, SEXP output, SEXP target_length, SEXP output_length, int blank);
+RcppExport SEXP _recurrent_cpp_ctc_loss(SEXP targetSEXP, SEXP outputSEXP, SEXP target_lengthSEXP, SEXP output_lengthSEXP, SEXP blankSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type target(targetSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output(outputSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type target_length(target_lengthSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output_length(output_lengthSEXP);
+    Rcpp::traits::input_parameter< int >::type blank(blankSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_ctc_loss(target, output, target_length, output_length, blank));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_ctc_beam_search
+Rcpp::List cpp_ctc_beam_search(SEXP inputs, Rcpp::NumericVector lengths, int beam_width, int top_paths, int blank);
+RcppExport SEXP _recurrent_cpp_ctc_beam_search(SEXP inputsSEXP, SEXP lengthsSEXP, SEXP beam_widthSEXP, SEXP top_pathsSEXP, SEXP blankSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type inputs(inputsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lengths(lengthsSEXP);
+    Rcpp::traits::input_parameter< int >::type beam_width(beam_widthSEXP);
+    Rcpp::traits::input_parameter< int >::type top_paths(top_pathsSEXP);
+    Rcpp::traits::input_parameter< int >::type blank(blankSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_ctc_beam_search(inputs, lengths, beam_width, top_paths, blank));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_erf
+SEXP cpp_erf(SEXP x);
+RcppExport SEXP _recurrent_cpp_erf(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_erf(x));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_argsort
+SEXP cpp_argsort(SEXP x, int axis, bool descending);
+RcppExport SEXP _recurrent_cpp_argsort(SEXP xSEXP, SEXP axisSEXP, SEXP descendingSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type axis(axisSEXP);
+    Rcpp::traits::input_parameter< bool >::type descending(descendingSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_argsort(x, axis, descending));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_cumprod
+SEXP cpp_cumprod(SEXP x, SEXP axis);
+RcppExport SEXP _recurrent_cpp_cumprod(SEXP xSEXP, SEXP axisSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type axis(axisSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_cumprod(x, axis));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_binary
 SEXP cpp_binary(int op, SEXP a, SEXP b);
 RcppExport SEXP _recurrent_cpp_binary(SEXP opSEXP, SEXP aSEXP, SEXP bSEXP) {
@@ -665,6 +726,11 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_recurrent_cpp_ctc_loss", (DL_FUNC) &_recurrent_cpp_ctc_loss, 5},
+    {"_recurrent_cpp_ctc_beam_search", (DL_FUNC) &_recurrent_cpp_ctc_beam_search, 5},
+    {"_recurrent_cpp_erf", (DL_FUNC) &_recurrent_cpp_erf, 1},
+    {"_recurrent_cpp_argsort", (DL_FUNC) &_recurrent_cpp_argsort, 3},
+    {"_recurrent_cpp_cumprod", (DL_FUNC) &_recurrent_cpp_cumprod, 2},
     {"_recurrent_cpp_binary", (DL_FUNC) &_recurrent_cpp_binary, 3},
     {"_recurrent_cpp_compare", (DL_FUNC) &_recurrent_cpp_compare, 3},
     {"_recurrent_cpp_logical_not", (DL_FUNC) &_recurrent_cpp_logical_not, 1},
