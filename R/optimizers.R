@@ -419,11 +419,13 @@ resolve_optimizer <- function(x, call = rlang::caller_env()) {
   if (is.character(x) && length(x) == 1) {
     make <- switch(tolower(x),
       sgd = optimizer_sgd, adam = optimizer_adam, adamw = optimizer_adam_w,
-      rmsprop = optimizer_rmsprop, adagrad = optimizer_adagrad, NULL)
+      rmsprop = optimizer_rmsprop, adagrad = optimizer_adagrad,
+      optimizer_extra_registry()[[tolower(x)]])
     if (!is.null(make)) return(make())
   }
   got <- describe_value(x)
-  recurrent_abort(c("{.arg optimizer} must be an optimizer object or one of {.val {c('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad')}}.",
+  known <- c("sgd", "adam", "adamw", "rmsprop", "adagrad", names(optimizer_extra_registry()))
+  recurrent_abort(c("{.arg optimizer} must be an optimizer object or one of {.val {known}}.",
                     x = "Got {got}."), call = call)
 }
 

@@ -22,6 +22,13 @@ optim::Config parse_config(const Rcpp::List& cfg) {
   else if (kind == "adam") c.kind = optim::Kind::Adam;
   else if (kind == "rmsprop") c.kind = optim::Kind::RMSprop;
   else if (kind == "adagrad") c.kind = optim::Kind::Adagrad;
+  else if (kind == "nadam") c.kind = optim::Kind::Nadam;
+  else if (kind == "adamax") c.kind = optim::Kind::Adamax;
+  else if (kind == "adadelta") c.kind = optim::Kind::Adadelta;
+  else if (kind == "ftrl") c.kind = optim::Kind::Ftrl;
+  else if (kind == "lion") c.kind = optim::Kind::Lion;
+  else if (kind == "lamb") c.kind = optim::Kind::Lamb;
+  else if (kind == "adafactor") c.kind = optim::Kind::Adafactor;
   else throw core::Error("unknown optimizer kind \"" + kind + "\"");
   c.learning_rate = field<double>(cfg, "learning_rate", c.learning_rate);
   c.momentum = field<double>(cfg, "momentum", 0.0);
@@ -32,6 +39,16 @@ optim::Config parse_config(const Rcpp::List& cfg) {
   c.rho = field<double>(cfg, "rho", c.rho);
   c.centered = field<bool>(cfg, "centered", false);
   c.epsilon = field<double>(cfg, "epsilon", c.epsilon);
+  c.learning_rate_power = field<double>(cfg, "learning_rate_power", c.learning_rate_power);
+  c.l1 = field<double>(cfg, "l1_regularization_strength", 0.0);
+  c.l2 = field<double>(cfg, "l2_regularization_strength", 0.0);
+  c.l2_shrinkage = field<double>(cfg, "l2_shrinkage_regularization_strength", 0.0);
+  c.beta = field<double>(cfg, "beta", 0.0);
+  c.beta_2_decay = field<double>(cfg, "beta_2_decay", c.beta_2_decay);
+  c.epsilon_1 = field<double>(cfg, "epsilon_1", c.epsilon_1);
+  c.epsilon_2 = field<double>(cfg, "epsilon_2", c.epsilon_2);
+  c.clip_threshold = field<double>(cfg, "clip_threshold", c.clip_threshold);
+  c.lr_clamp = field<bool>(cfg, "relative_step_clamp", false);
   if (cfg.containsElementNamed("weight_decay") && !Rf_isNull(cfg["weight_decay"])) {
     c.use_weight_decay = true;
     c.weight_decay = Rcpp::as<double>(cfg["weight_decay"]);

@@ -1,6 +1,7 @@
 // Optimizer updates in place over all variables: the arithmetic of Keras 3's
 // keras/src/optimizers/{sgd,adam,rmsprop,adagrad}.py and base_optimizer.py.
 #include "optim.h"
+#include "optim_rules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,8 +21,8 @@ const char* kind_name(Kind k) {
     case Kind::Adam: return "Adam";
     case Kind::RMSprop: return "RMSprop";
     case Kind::Adagrad: return "Adagrad";
+    default: return rules::kind_name(k);
   }
-  return "?";
 }
 
 int rule_slots(const Config& c) {
@@ -30,8 +31,8 @@ int rule_slots(const Config& c) {
     case Kind::Adam: return c.amsgrad ? 3 : 2;
     case Kind::RMSprop: return 1 + (c.momentum > 0.0 ? 1 : 0) + (c.centered ? 1 : 0);
     case Kind::Adagrad: return 1;
+    default: return rules::slot_count(c);
   }
-  return 0;
 }
 
 // Gradient values of one entry as T, times `scale` (copied, so the autograd
@@ -135,6 +136,8 @@ void update_step(const Config& c, T* var, const T* g, std::vector<Tensor>& slots
       }
       break;
     }
+    default:
+      break;
   }
 }
 
@@ -156,8 +159,13 @@ void check(const Config& cfg, const std::vector<Entry>& entries) {
     if (static_cast<int>(e.slots.size()) != want)
       throw Error(std::string(kind_name(cfg.kind)) + " needs " + std::to_string(want) + " slot tensors for " + which +
                   ", got " + std::to_string(e.slots.size()));
-    for (const Tensor& s : e.slots) {
-      if (!s.defined() || s.shape() != e.variable.shape() || s.dtype() != e.variable.dtype())
+    for (size_t k = 0; k < e.slots.size(); ++k) {
+      const Tensor& s = e.slots[k];
+      const int index = static_cast<int>(k);
+      const Shape want_shape = index < rule_slots(cfg) && rules::free_slot_shape(cfg, index)
+                                   ? rules::slot_shape(cfg, index, e.variable.shape())
+                                   : e.variable.shape();
+      if (!s.defined() || s.shape() != want_shape || s.dtype() != e.variable.dtype())
         throw Error("a slot tensor of " + which + " does not match the variable's shape " +
                     shape_str(e.variable.shape()) + " and dtype " + dtype_name(e.variable.dtype()));
       if (s.same(e.variable)) throw Error("a slot tensor of " + which + " is the variable itself");
@@ -180,7 +188,11 @@ void apply_typed_entry(const Config& c, Entry& e, std::vector<T>& g, double scal
     const T wd = static_cast<T>(c.weight_decay), lr = static_cast<T>(c.learning_rate);
     for (int64_t i = 0; i < n; ++i) var[i] = var[i] - var[i] * wd * lr;
   }
-  update_step<T>(c, var, g.data(), e.slots, n, step);
+  if (rules::handles(c.kind)) {
+    rules::update(c, var, g.data(), e.slots, e.variable.shape(), step);
+  } else {
+    update_step<T>(c, var, g.data(), e.slots, n, step);
+  }
 }
 
 }  // namespace

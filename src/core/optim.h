@@ -11,7 +11,7 @@ namespace recurrent {
 namespace core {
 namespace optim {
 
-enum class Kind { SGD, Adam, RMSprop, Adagrad };
+enum class Kind { SGD, Adam, RMSprop, Adagrad, Nadam, Adamax, Adadelta, Ftrl, Lion, Lamb, Adafactor };
 
 // Hyperparameters of one step. The learning rate is the value for this step (a
 // schedule has already been evaluated by the caller).
@@ -29,6 +29,11 @@ struct Config {
   bool centered = false;
   // Adam, RMSprop, Adagrad
   double epsilon = 1e-7;
+  // Ftrl
+  double learning_rate_power = -0.5, l1 = 0.0, l2 = 0.0, l2_shrinkage = 0.0, beta = 0.0;
+  // Adafactor (lr_clamp: relative_step with a constant learning rate)
+  double beta_2_decay = -0.8, epsilon_1 = 1e-30, epsilon_2 = 1e-3, clip_threshold = 1.0;
+  bool lr_clamp = false;
   // shared (0 / false = off)
   bool use_weight_decay = false;
   double weight_decay = 0.0;
@@ -47,6 +52,15 @@ struct Config {
 //   Adam     momentum, velocity, velocity_hat (amsgrad only)
 //   RMSprop  velocity, momentum (momentum > 0), average_gradient (centered)
 //   Adagrad  accumulator (starts at initial_accumulator_value)
+//   Nadam    momentum, velocity (Keras's u_product follows from the step count)
+//   Adamax   momentum, norm
+//   Adadelta accumulated_grad, accumulated_delta_var
+//   Ftrl     accumulator (starts at initial_accumulator_value), linear
+//   Lion     momentum
+//   Lamb     momentum, velocity
+//   Adafactor r (shape[:-1]), c (shape[:-2] + shape[-1]), velocity; for variables of
+//            rank < 2, r and c are unused scalars (as in Keras)
+// The update rules of the kinds after Adagrad live in optim_rules.cpp.
 // then accumulated_gradient when accumulation_steps > 0, then average when use_ema.
 int slot_count(const Config& cfg);
 

@@ -25,3 +25,14 @@ tensor_mask <- function(x) {
   m <- attr(x, "keras_mask", exact = TRUE)
   if (is.null(m)) NULL else as.array(m)
 }
+
+# NumPy's allclose, as Keras's tests use it: |got - want| <= atol + rtol * |want|.
+expect_allclose <- function(got, want, rtol = 1e-6, atol = 1e-6) {
+  got <- as.numeric(if (op_is_tensor(got)) as.array(got) else got)
+  want <- as.numeric(want)
+  expect_identical(length(got), length(want))
+  bad <- which(!(abs(got - want) <= atol + rtol * abs(want)))
+  expect(length(bad) == 0, sprintf("not close at %s: got %s, want %s", toString(head(bad)),
+                                   toString(signif(got[head(bad)], 7)), toString(want[head(bad)])))
+  invisible(got)
+}

@@ -186,7 +186,7 @@ test_that("optimizers resolve from strings and print", {
   expect_equal(resolve_optimizer("sgd")$learning_rate, 0.01)
   expect_s3_class(resolve_optimizer("adamw"), "keras.src.optimizers.adamw.AdamW")
   expect_equal(resolve_optimizer("adagrad")$hyper$initial_accumulator_value, 0.1)
-  expect_error(resolve_optimizer("adamax"), class = "recurrent_error_argument")
+  expect_error(resolve_optimizer("adamaxx"), class = "recurrent_error_argument")
   expect_output(print(optimizer_adam()), "Optimizer adam")
   expect_equal(optimizer_sgd()$name, "SGD")
 })
