@@ -11,6 +11,50 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_conv
+SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, int padding, SEXP dilation);
+RcppExport SEXP _recurrent_cpp_conv(SEXP kindSEXP, SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP dilationSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type kernel(kernelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type dilation(dilationSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_conv(kind, x, kernel, strides, padding, dilation));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_conv_transpose
+SEXP cpp_conv_transpose(SEXP x, SEXP kernel, SEXP strides, int padding, SEXP output_padding, SEXP dilation);
+RcppExport SEXP _recurrent_cpp_conv_transpose(SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP output_paddingSEXP, SEXP dilationSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type kernel(kernelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output_padding(output_paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type dilation(dilationSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_conv_transpose(x, kernel, strides, padding, output_padding, dilation));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_pool
+SEXP cpp_pool(int mode, SEXP x, SEXP pool_size, SEXP strides, int padding);
+RcppExport SEXP _recurrent_cpp_pool(SEXP modeSEXP, SEXP xSEXP, SEXP pool_sizeSEXP, SEXP stridesSEXP, SEXP paddingSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type mode(modeSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type pool_size(pool_sizeSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_pool(mode, x, pool_size, strides, padding));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_binary
 SEXP cpp_binary(int op, SEXP a, SEXP b);
 RcppExport SEXP _recurrent_cpp_binary(SEXP opSEXP, SEXP aSEXP, SEXP bSEXP) {
@@ -665,6 +709,9 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_recurrent_cpp_conv", (DL_FUNC) &_recurrent_cpp_conv, 6},
+    {"_recurrent_cpp_conv_transpose", (DL_FUNC) &_recurrent_cpp_conv_transpose, 6},
+    {"_recurrent_cpp_pool", (DL_FUNC) &_recurrent_cpp_pool, 5},
     {"_recurrent_cpp_binary", (DL_FUNC) &_recurrent_cpp_binary, 3},
     {"_recurrent_cpp_compare", (DL_FUNC) &_recurrent_cpp_compare, 3},
     {"_recurrent_cpp_logical_not", (DL_FUNC) &_recurrent_cpp_logical_not, 1},
