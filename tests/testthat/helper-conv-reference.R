@@ -68,3 +68,46 @@ ref_pool <- function(x, size, strides = size, padding = "valid", fn = max) {
   }
   y
 }
+
+# Transposed convolution from its definition: input position i of x spreads
+# x[b, i, ci] * w[k, co, ci] to output position (i - 1) * s + (k - 1) * d + 1 - pad.
+ref_conv_transpose_1d <- function(x, w, s = 1, padding = "valid", output_padding = NULL, d = 1) {
+  n <- dim(x)[2]; k <- dim(w)[1]; ke <- (k - 1) * d + 1
+  len <- if (is.null(output_padding)) {
+    if (padding == "valid") n * s + max(ke - s, 0) else n * s
+  } else (n - 1) * s + ke - 2 * (if (padding == "same") ke %/% 2 else 0) + output_padding
+  pad <- if (padding == "same") max((n - 1) * s + ke - len, 0) %/% 2 else 0
+  y <- array(0, c(dim(x)[1], len, dim(w)[2]))
+  for (b in seq_len(dim(x)[1])) for (i in seq_len(n)) for (kk in seq_len(k)) {
+    j <- (i - 1) * s + (kk - 1) * d + 1 - pad
+    if (j < 1 || j > len) next
+    y[b, j, ] <- y[b, j, ] + as.vector(matrix(w[kk, , ], dim(w)[2], dim(w)[3]) %*% x[b, i, ])
+  }
+  y
+}
+
+# The gradients of sum(layer(x) * weights) with respect to x and each of the layer's
+# weights, autograd against central finite differences, in float64.
+expect_layer_grads <- function(layer, x, tolerance = 1e-6, ...) {
+  old <- config_set_floatx("float64")
+  on.exit(config_set_floatx(old), add = TRUE)
+  out <- as.array(layer(x, ...))
+  ws <- get_weights(layer)
+  wt <- withr::with_seed(7, array(stats::rnorm(length(out)), dim(out)))
+  f <- function(xx, wl) {
+    set_weights(layer, wl)
+    sum(as.array(layer(xx, ...)) * wt)
+  }
+  xv <- recurrent:::cpp_variable(op_convert_to_tensor(x), NULL)
+  loss <- recurrent:::with_gradient_recording(op_sum(op_multiply(layer(xv, ...), wt)))
+  grads <- lapply(recurrent:::gradients(loss, c(list(xv), layer$weights)), function(g) as.vector(as.array(g)))
+  expect_equal(grads[[1]], as.vector(finite_diff(function(a) f(a, ws), x)), tolerance = tolerance,
+               label = "autograd gradient of the input")
+  for (i in seq_along(ws)) {
+    num <- finite_diff(function(a) { w2 <- ws; w2[[i]] <- a; f(x, w2) }, ws[[i]])
+    expect_equal(grads[[i + 1]], as.vector(num), tolerance = tolerance,
+                 label = paste("autograd gradient of weight", i))
+  }
+  set_weights(layer, ws)
+  invisible()
+}
