@@ -9,7 +9,7 @@ naming$counts <- list()
 # "SimpleRNN" -> "simple_rnn", "LSTM" -> "lstm", "MinimalRNNCell" -> "minimal_rnn_cell".
 to_snake_case <- function(name) {
   name <- gsub("(.)([A-Z][a-z]+)", "\\1_\\2", name, perl = TRUE)
-  name <- gsub("([a-z0-9])([A-Z])", "\\1_\\2", name, perl = TRUE)
+  name <- gsub("([a-z])([A-Z])", "\\1_\\2", name, perl = TRUE)
   tolower(name)
 }
 
