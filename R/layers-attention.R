@@ -60,7 +60,8 @@ Attention <- R6::R6Class("Attention",
       }
       out <- op_matmul(used, v)
       if (!is.null(q_mask)) out <- op_where(op_expand_dims(as_bool_arg(q_mask, "mask"), -1L), out, 0)
-      if (isTRUE(return_attention_scores)) list(out, weights) else out
+      # Keras returns the weights after dropout
+      if (isTRUE(return_attention_scores)) list(out, used) else out
     },
     compute_mask = function(inputs, mask = NULL) {
       if (is.null(mask) || !length(mask) || is.null(mask[[1]])) return(NULL)
@@ -338,7 +339,7 @@ MultiHeadAttention <- R6::R6Class("MultiHeadAttention",
       c(super$get_config()[c("name", "trainable", "dtype")],
         list(num_heads = self$num_heads, key_dim = self$key_dim, value_dim = self$value_dim, dropout = self$dropout,
              use_bias = self$use_bias, use_gate = FALSE, output_shape = self$output_shape,
-             attention_axes = private$.attention_axes_arg, sliding_window = NULL,
+             attention_axes = self$attention_axes, sliding_window = NULL,
              kernel_initializer = self$kernel_initializer, bias_initializer = self$bias_initializer,
              kernel_regularizer = self$kernel_regularizer, bias_regularizer = self$bias_regularizer,
              activity_regularizer = self$activity_regularizer, kernel_constraint = self$kernel_constraint,
