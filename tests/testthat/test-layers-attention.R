@@ -248,7 +248,7 @@ test_that("layer_multi_head_attention(): functional models, summary, config and 
   expect_tensor_shape(out, c(NA, 10, 8))
   res <- layer_multi_head_attention(num_heads = 2, key_dim = 4)(inp, ctx, return_attention_scores = TRUE)
   expect_tensor_shape(res[[2]], c(NA, 2, 10, 6))
-  model <- keras_model(list(inp, ctx), out)
+  model <- keras_model(list(inp, ctx), out, name = "cross_attention")
   expect_equal(count_params(model), (8 * 8 + 8) + 2 * (5 * 8 + 8) + (8 * 8 + 8))
   y <- predict(model, list(array(1, c(2, 10, 8)), array(1, c(2, 6, 5))), verbose = 0)
   expect_equal(dim(y), c(2L, 10L, 8L))

@@ -82,7 +82,7 @@ test_that("merge layers: symbolic shapes, summary rows, config and errors", {
   expect_tensor_shape(s, c(NA, 5, 4))
   expect_tensor_shape(layer_multiply(i1, keras_input(shape = c(1, 4))), c(NA, 5, 4))
   expect_tensor_shape(layer_add(i1, keras_input(shape = 4)), c(NA, 5, 4))
-  model <- keras_model(list(i1, i2), s)
+  model <- keras_model(list(i1, i2), s, name = "residual_sum")
   expect_snapshot(summary(model))
   expect_equal(get_config(layer_add(name = "s")), structure(list(name = "s", trainable = TRUE, dtype = "float32"),
                                                              `__class__` = attr(layer_add, "r6_class")))
