@@ -118,6 +118,7 @@ arg_shape <- function(x) {
 # `<arg>_shape` gets the shape of call argument `<arg>` (as in Keras).
 maybe_build <- function(layer, inputs, extras) {
   if (isTRUE(layer$built)) return(invisible())
+  extras <- name_call_extras(layer, extras)
   fmls <- setdiff(names(formals(layer$build)), "...")
   first_shape <- arg_shape(inputs)
   if (length(fmls) == 0) {
@@ -142,6 +143,21 @@ maybe_build <- function(layer, inputs, extras) {
   priv$.build_shape <- first_shape
   layer$built <- TRUE
   invisible()
+}
+
+# Extra call arguments given by position get the names of call()'s arguments after
+# the first (`mha(query, value)` names `value`), so build() and
+# compute_output_shape() can find them by name.
+name_call_extras <- function(layer, extras) {
+  if (!length(extras)) return(extras)
+  nms <- names(extras) %||% rep("", length(extras))
+  unnamed <- which(!nzchar(nms))
+  if (!length(unnamed)) return(extras)
+  free <- setdiff(call_info(layer)$names[-1], c(nms, "..."))
+  k <- min(length(unnamed), length(free))
+  if (k) nms[unnamed[seq_len(k)]] <- free[seq_len(k)]
+  names(extras) <- nms
+  extras
 }
 
 # The eager call: convert, build, resolve `training` and `mask`, run call(), then

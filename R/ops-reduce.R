@@ -95,13 +95,23 @@ value_float <- function(x) {
 #'
 #' @param x A tensor or R array.
 #' @param axis The axis to normalise along (default -1, the last).
+#' @param mask `NULL` (default) or a logical array / bool tensor
+#'   broadcastable to `x` (`TRUE` = keep). Masked entries get no weight, as in
+#'   Keras's `Softmax` layer: `-1e9` is added to them before the softmax and
+#'   they are set to zero after it (so a fully masked slice gives zeros). A
+#'   recurrent extension of keras3's `op_softmax()`.
 #' @returns A float tensor of the same shape as `x`.
 #' @examples
 #' x <- op_convert_to_tensor(matrix(c(1, 2, 3, 1, 1, 1), 2, 3, byrow = TRUE))
 #' op_softmax(x)
 #' op_log_softmax(x, axis = 1)
+#' op_softmax(x, mask = matrix(c(TRUE, TRUE, FALSE), 2, 3, byrow = TRUE))
 #' @export
-op_softmax <- function(x, axis = -1L) .Call(`_recurrent_cpp_softmax`, x, as_axis0_1(axis), FALSE)
+op_softmax <- function(x, axis = -1L, mask = NULL) {
+  if (is.null(mask)) return(.Call(`_recurrent_cpp_softmax`, x, as_axis0_1(axis), FALSE))
+  as_axis0_1(axis)
+  masked_softmax(as_float_arg(x), mask, axis)
+}
 
 #' @rdname op_softmax
 #' @export

@@ -218,7 +218,7 @@ output_specs <- function(layer, inputs, extras, training, mask) {
   overrides_mask <- !is_default_method(layer$compute_mask, ".default_compute_mask")
   has_mask <- isTRUE(layer$supports_masking) && (in_mask || overrides_mask)
   if (!is_default_method(layer$compute_output_shape, ".default_compute_output_shape")) {
-    shp <- layer$compute_output_shape(arg_shape(inputs))
+    shp <- do.call(layer$compute_output_shape, output_shape_args(layer, inputs, extras))
     dtype <- layer$dtype
     if (is_shape_like(shp)) {
       return(list(specs = list(list(shape = as_shape_list(shp), dtype = dtype)), single = TRUE, has_mask = has_mask))
@@ -231,6 +231,23 @@ output_specs <- function(layer, inputs, extras, training, mask) {
   run <- run_on_dummies(layer, inputs, extras, training, mask)
   run$has_mask <- has_mask
   run
+}
+
+# Arguments for compute_output_shape(): the first input's shape, plus, for each
+# further argument it declares, the shape of call argument `<name>` (for
+# `<name>_shape`) or the call argument `<name>` itself (flags such as
+# `return_attention_scores`).
+output_shape_args <- function(layer, inputs, extras) {
+  args <- list(arg_shape(inputs))
+  fmls <- setdiff(names(formals(layer$compute_output_shape))[-1], "...")
+  if (!length(fmls) || !length(extras)) return(args)
+  extras <- name_call_extras(layer, extras)
+  for (nm in fmls) {
+    src <- sub("_shape$", "", nm)
+    if (grepl("_shape$", nm) && !is.null(extras[[src]])) args[[nm]] <- arg_shape(extras[[src]])
+    else if (!grepl("_shape$", nm) && !is.null(extras[[nm]])) args[[nm]] <- extras[[nm]]
+  }
+  args
 }
 
 is_shape_like <- function(x) {

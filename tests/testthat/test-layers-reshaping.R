@@ -1,0 +1,26 @@
+test_that("layer_permute() reorders the non-batch axes as aperm() does", {
+  x <- array(1:24, c(2, 3, 4)) + 0
+  expect_tensor_equal(layer_permute(x, c(2, 1)), aperm(x, c(1, 3, 2)))
+  y <- array(rnorm(2 * 3 * 4 * 5), c(2, 3, 4, 5))
+  expect_tensor_equal(layer_permute(y, c(3, 1, 2)), aperm(y, c(1, 4, 2, 3)))
+  expect_tensor_shape(layer_permute(keras_input(shape = c(NA, 4)), c(2, 1)), c(NA, 4, NA))
+  expect_grad(function(a) layer_permute(dims = c(2, 1))(a), array(rnorm(12), c(2, 3, 2)))
+  expect_equal(get_config(layer_permute(dims = c(2, 1)))$dims, c(2L, 1L))
+  expect_s3_class(layer_permute(dims = 1), "keras.src.layers.reshaping.permute.Permute")
+  expect_error(layer_permute(dims = c(1, 1)), class = "recurrent_error_argument")
+  expect_error(layer_permute(dims = c(0, 1)), class = "recurrent_error_argument")
+  expect_error(layer_permute(), class = "recurrent_error_argument")
+  expect_error(layer_permute(x, c(2, 1, 3)), class = "recurrent_error")
+  model <- keras_model_sequential(input_shape = c(3, 4)) |> layer_permute(c(2, 1)) |> layer_lstm(2)
+  expect_equal(dim(predict(model, x, verbose = 0)), c(2L, 2L))
+})
+
+test_that("layer_identity() returns its input and mask", {
+  x <- matrix(1:4, 2)
+  expect_tensor_equal(layer_identity(x), x)
+  e <- layer_embedding(input_dim = 3, output_dim = 2, mask_zero = TRUE)(matrix(c(1L, 0L), 1))
+  expect_equal(tensor_mask(layer_identity(e)), matrix(c(TRUE, FALSE), 1))
+  expect_tensor_shape(layer_identity(keras_input(shape = c(NA, 4))), c(NA, NA, 4))
+  expect_s3_class(layer_identity(), "keras.src.layers.core.identity.Identity")
+  expect_error(layer_identity(bogus = 1), class = "recurrent_error_argument")
+})
