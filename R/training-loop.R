@@ -94,6 +94,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   callbacks <- check_callbacks(callbacks, call)
 
   data <- prepare_xy(x, y, sample_weight, call)
+  check_model_data(model, data$x, "x", call)
   if (!is.null(class_weight)) {
     if (!is.null(data$sample_weight))
       recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
@@ -103,6 +104,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   val <- NULL
   if (!is.null(validation_data)) {
     val <- parse_validation_data(validation_data, call)
+    check_model_data(model, val$x, "validation_data", call)
   } else if (validation_split > 0) {
     parts <- split_validation(data, validation_split, call)
     data <- parts$train
@@ -131,6 +133,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   tryCatch({
     for (epoch in epoch_seq) {
       rec$epoch <- epoch
+      rec$batch <- 0L
       reset_compiled_metrics(st)
       run_callbacks(callbacks, "on_epoch_begin", epoch)
       if (verbose > 0 && epochs > 1) cat(sprintf("Epoch %d/%d\n", epoch, epochs))
@@ -299,5 +302,6 @@ evaluate.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size
   wrapper <- wrap_layer(model)
   for (cb in callbacks) cb$set_model(wrapper)
   data <- prepare_xy(x, y, sample_weight, call)
+  check_model_data(model, data$x, "x", call)
   run_evaluation(wrapper, model, st, data, batch_size, steps, callbacks, verbose, call)
 }
