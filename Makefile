@@ -30,6 +30,9 @@ check: deps      ## R CMD check on a built tarball, as CRAN would build it
 bench:           ## GEMM GFLOP/s, default build vs RECURRENT_PORTABLE=1
 	sh inst/bench/bench-gemm.sh
 
+sanitize:        ## ASan + UBSan build in a separate library, then the tests (tools/sanitize.sh)
+	sh tools/sanitize.sh
+
 clean:
 	sh cleanup
 	rm -rf $(PKG)_*.tar.gz $(PKG).Rcheck
