@@ -52,6 +52,9 @@ check: deps-check  ## R CMD check --as-cran on a built tarball, as CRAN would
 bench:           ## the dispatched kernels against a -march=native build (inst/bench/)
 	sh inst/bench/bench-dispatch.sh
 
+sanitize:        ## ASan + UBSan build in a separate library, then the tests (tools/sanitize.sh)
+	sh tools/sanitize.sh
+
 clean:
 	@sh cleanup
 	@rm -rf $(PKG)_*.tar.gz $(PKG).Rcheck inst/doc

@@ -25,6 +25,9 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
                            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
                            dropout, recurrent_dropout, seed) {
       self$units <- check_count(units, "units", call = NULL, min = 1)
+      # the recurrent kernel (units, k * units) is the cell's largest weight
+      check_alloc_size(c(self$units, private$.gates * as.numeric(self$units)), "the recurrent kernel",
+                       arg = "units", call = NULL)
       self$activation <- activation
       private$act <- resolve_activation(activation, "activation", call = NULL)
       self$recurrent_activation <- recurrent_activation

@@ -43,19 +43,50 @@ check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()
   x
 }
 
-# A whole number of at least `min` (-Inf: any whole number), as an integer; NULL
-# passes when `null_ok`.
+# A whole number of at least `min` (-Inf: any whole number) and at most `max`
+# (by default the largest integer R has), as an integer; NULL passes when `null_ok`.
+# The range is checked on the number as given, before as.integer() could turn it
+# into NA.
 check_count <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env(),
-                        min = 0, null_ok = FALSE) {
+                        min = 0, null_ok = FALSE, max = .Machine$integer.max) {
   if (is.null(x) && null_ok) return(NULL)
-  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x != trunc(x) || x < min) {
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || !is.finite(x) || x != trunc(x) || x < min) {
     what <- if (min == 0) "a non-negative whole number"
             else if (min == 1) "a positive whole number"
             else if (is.finite(min)) paste("a whole number of at least", format(min))
             else "a whole number"
     abort_must_be(x, or_null(what, null_ok), arg, call)
   }
+  if (x > max) {
+    got <- describe_value(x)
+    recurrent_abort(c("{.arg {arg}} must be at most {format(max, big.mark = ',', scientific = FALSE)}.",
+                      x = "Got {got}."), call = call)
+  }
   as.integer(x)
+}
+
+# The number of values of a weight or state of shape `dims` (doubles, so that no
+# product overflows), checked against the largest array recurrent makes: an absurd
+# request fails here, at once, instead of starting an allocation of many gigabytes.
+# `what` names the array and `arg` the argument that asked for it.
+check_alloc_size <- function(dims, what, arg = NULL, call = rlang::caller_env()) {
+  n <- prod(as.numeric(dims))
+  limit <- max_array_size()
+  if (is.na(n) || n > limit) {
+    shape_txt <- paste0("(", paste(vapply(as.numeric(dims), format, "", scientific = FALSE, big.mark = ","), collapse = ", "), ")")
+    gb <- format(signif(n * 4 / 2^30, 3), big.mark = ",", scientific = FALSE)
+    recurrent_abort(c(paste0(if (is.null(arg)) "" else "{.arg {arg}} is too large: ", "{what} of shape {shape_txt} would hold {format(n, big.mark = ',', scientific = FALSE)} values (about {gb} GB in float32)."),
+                      i = "The largest array recurrent makes holds {format(limit, big.mark = ',', scientific = FALSE)} values ({.code options(recurrent.max_array_size)})."),
+                    class = c("recurrent_error_size", "recurrent_error_argument"), call = call)
+  }
+  invisible(n)
+}
+
+# R's limit for the length of an array with integer dims; lower with
+# options(recurrent.max_array_size = ).
+max_array_size <- function() {
+  lim <- getOption("recurrent.max_array_size", .Machine$integer.max)
+  if (!is.numeric(lim) || length(lim) != 1L || is.na(lim) || lim < 1) .Machine$integer.max else min(lim, .Machine$integer.max)
 }
 
 # A single number within [min, max] (either end open with min_open/max_open), as a

@@ -49,6 +49,9 @@ Bidirectional <- R6::R6Class("Bidirectional",
                          class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
         self$backward_layer <- bl
       }
+      adopt_dtype(self, layer)
+      share_dtype(self, self$forward_layer)
+      share_dtype(self, self$backward_layer)
       private$.initial_weights <- weights
       private$.supports_masking <- TRUE
     },
@@ -75,8 +78,11 @@ Bidirectional <- R6::R6Class("Bidirectional",
         fwd_args$initial_state <- st[seq_len(half)]
         bwd_args$initial_state <- st[half + seq_len(half)]
       }
-      y <- do.call(self$forward_layer$call, c(list(sequences), fwd_args))
-      y_rev <- do.call(self$backward_layer$call, c(list(sequences), bwd_args))
+      # each direction casts the sequences as its own call would
+      fl <- self$forward_layer
+      bl <- self$backward_layer
+      y <- do.call(fl$call, c(list(convert_call_input(sequences, fl$dtype, fl$autocast)), fwd_args))
+      y_rev <- do.call(bl$call, c(list(convert_call_input(sequences, bl$dtype, bl$autocast)), bwd_args))
       states <- list()
       if (self$return_state) {
         states <- c(y[-1], y_rev[-1])
@@ -84,6 +90,7 @@ Bidirectional <- R6::R6Class("Bidirectional",
         y_rev <- y_rev[[1]]
       }
       if (self$return_sequences) y_rev <- op_flip(y_rev, axis = 2L)
+      if (cpp_dtype(y_rev) != cpp_dtype(y)) y_rev <- op_cast(y_rev, cpp_dtype(y))
       out <- switch(self$merge_mode %||% "none",
         concat = op_concatenate(list(y, y_rev), axis = -1L),
         sum = op_add(y, y_rev),

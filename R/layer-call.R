@@ -95,10 +95,12 @@ input_masks <- function(x) {
 }
 
 as_mask_tensor <- function(mask) {
-  if (is.null(mask) || inherits(mask, "recurrent_tensor")) return(mask)
+  if (is.null(mask)) return(mask)
+  if (inherits(mask, "recurrent_tensor")) return(mask_tensor_as_bool(mask))
   if (is.list(mask) && !is.object(mask)) return(lapply(mask, as_mask_tensor))
   if (inherits(mask, "recurrent_variable")) return(mask$handle)
-  if (is.logical(mask) || is.numeric(mask)) return(as_tensor(array(as.logical(mask), dim(mask) %||% length(mask)), "bool"))
+  if (is.logical(mask) || is.numeric(mask))
+    return(as_tensor(array(as.logical(check_mask_values(mask)), dim(mask) %||% length(mask)), "bool"))
   cli::cli_abort(c("{.arg mask} must be a logical array or a bool tensor.", x = "Got {.obj_type_friendly {mask}}."),
                  class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
 }
@@ -166,7 +168,7 @@ eager_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
   priv <- layer_private(layer)
   convert <- priv$convert_inputs
   inputs <- if (is.function(convert)) convert(inputs) else convert_call_input(inputs, layer$dtype, layer$autocast)
-  if (is.null(mask)) mask <- input_masks(inputs) else mask <- as_mask_tensor(mask)
+  if (is.null(mask)) mask <- input_masks(inputs) else check_call_mask(mask <- as_mask_tensor(mask), inputs, layer)
   extras <- list(...)
 
   outermost <- callctx$depth == 0L
@@ -192,6 +194,7 @@ eager_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
   # a calling handler costs nothing until an error
   outputs <- withCallingHandlers({
     if (!isTRUE(layer$built)) maybe_build(layer, inputs, extras)
+    check_layer_input(layer, inputs, priv)
     do.call(layer$call, args)
   }, error = function(cnd) {
     if (names_its_cause(cnd)) return()

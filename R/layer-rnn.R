@@ -26,6 +26,8 @@ RNN <- R6::R6Class("RNN",
                        class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
       check_state_size(cell, call = NULL)
       self$cell <- cell
+      adopt_dtype(self, cell)
+      share_dtype(self, cell)
       for (nm in c("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"))
         self[[nm]] <- check_flag(get(nm), nm, call = NULL)
       private$.supports_masking <- TRUE
@@ -57,6 +59,11 @@ RNN <- R6::R6Class("RNN",
         cli::cli_abort(c("Inputs to {.val {self$name}} must be 3-D: (batch, timesteps, features).",
                          x = "Got shape ({paste(d, collapse = ', ')})."),
                        class = c("recurrent_error_shape", "recurrent_error"), call = NULL)
+      if (d[2] == 0L)
+        recurrent_abort(c("{.arg sequences} given to layer {.val {self$name}} must have at least one timestep.",
+                          x = "Got shape ({paste(d, collapse = ', ')})."), class = "recurrent_error_shape", call = NULL)
+      # integer and logical sequences compute in the layer's dtype, as Keras's ops promote them
+      if (!cpp_dtype(sequences) %in% c("float32", "float64")) sequences <- op_cast(sequences, self$dtype)
       batch <- d[1]
       sizes <- flat_state_sizes(self$cell$state_size)
       if (!is.null(mask)) mask <- check_rnn_mask(mask, batch, d[2])

@@ -14,6 +14,8 @@ TimeDistributed <- R6::R6Class("TimeDistributed",
       if (is.list(layer) && !is.object(layer) && !is.null(attr(layer, "__class__")))
         layer <- from_config(layer)
       self$layer <- unwrap_layer(layer, arg = "layer", call = NULL)
+      adopt_dtype(self, self$layer)
+      share_dtype(self, self$layer)
       private$.supports_masking <- TRUE
     },
     build = function(input_shape) {
@@ -31,6 +33,7 @@ TimeDistributed <- R6::R6Class("TimeDistributed",
       inner <- self$layer
       bt <- d[1] * d[2]
       x <- convert_call_input(op_reshape(inputs, c(bt, d[-(1:2)])), inner$dtype, inner$autocast)
+      check_layer_input(inner, x)
       info <- call_info(inner)
       args <- list(x)
       if (info$has_training) args$training <- training

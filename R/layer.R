@@ -35,6 +35,7 @@ LayerBase <- R6::R6Class("Layer",
                        class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
       self$name <- name %||% unique_name(to_snake_case(class(self)[1]))
       self$dtype <- if (is.null(dtype)) config_floatx() else normalize_dtype(dtype, call = NULL)
+      private$.dtype_given <- !is.null(dtype)
       self$autocast <- isTRUE(autocast)
       check_flag(trainable, call = NULL)
       if (is.null(private$.trainable)) private$.trainable <- trainable else if (!trainable) private$.trainable <- FALSE
@@ -172,6 +173,7 @@ LayerBase <- R6::R6Class("Layer",
 
   private = list(
     .base_initialized = FALSE,
+    .dtype_given = FALSE,
     .serial = 0L,
     .trainable = NULL,
     .supports_masking = NULL,
@@ -228,6 +230,7 @@ layer_add_weight <- function(self, private, shape, initializer, dtype, trainable
   if (any(vapply(dims, is.null, TRUE)))
     cli::cli_abort(c("{.fn add_weight} needs a fully known shape.", x = "Got {format(shape(dims))} in layer {.val {self$name}}."),
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
+  check_alloc_size(unlist(dims), paste0("Weight ", encodeString(name %||% "variable", quote = '"'), " of layer ", encodeString(self$name, quote = '"')), call = call)
   dims <- as.integer(unlist(dims))
   dtype <- if (is.null(dtype)) self$dtype else normalize_dtype(dtype, call = call)
   is_float <- dtype %in% c("float32", "float64")

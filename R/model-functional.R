@@ -187,7 +187,7 @@ run_functional <- function(self, private, inputs, mask) {
   values <- new.env(parent = emptyenv())
   for (i in seq_len(n)) {
     kt <- ins$flat[[i]]
-    x <- convert_model_input(given[[i]], kt$dtype)
+    x <- convert_model_input(conform_model_input(given[[i]], kt$shape, self$name), kt$dtype)
     if (n == 1 && !is.null(mask)) x <- set_keras_mask(x, as_mask_tensor(mask))
     values[[kt$name]] <- x
   }

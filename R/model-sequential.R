@@ -155,7 +155,7 @@ Sequential <- R6::R6Class("Sequential",
     convert_inputs = function(x) {
       il <- private$.input_layer
       if (is.null(il)) return(convert_call_input(x, self$dtype))
-      convert_model_input(x, il$dtype)
+      convert_model_input(conform_model_input(x, il$batch_shape, self$name), il$dtype)
     }
   )
 )

@@ -192,6 +192,7 @@ prepare_predict_input <- function(x) {
 model_predict <- function(model, x, batch_size = NULL, steps = NULL, verbose = 0L, call = rlang::caller_env()) {
   if (is_lazy_data(x)) return(predict_lazy(model, x, steps, verbose, call))
   x <- prepare_predict_input(x)
+  check_model_data(model, x, "x", call)
   if (is.null(batch_size)) batch_size <- 32L
   check_count(batch_size, "batch_size", call, min = 1)
   leaves <- if (is.list(x) && !is.object(x)) x else list(x)

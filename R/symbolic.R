@@ -159,6 +159,7 @@ symbolic_call <- function(layer, inputs, ..., training = NULL, mask = NULL) {
   extras <- list(...)
   rlang::try_fetch({
     maybe_build(layer, inputs, extras)
+    check_layer_input(layer, inputs)
     specs <- output_specs(layer, inputs, extras, training, mask)
   }, error = function(cnd) {
     if (names_its_cause(cnd)) return(rlang::zap())
@@ -216,7 +217,7 @@ symbolic_has_mask <- function(x) {
 output_specs <- function(layer, inputs, extras, training, mask) {
   in_mask <- !is.null(mask) || symbolic_has_mask(inputs)
   overrides_mask <- !is_default_method(layer$compute_mask, ".default_compute_mask")
-  has_mask <- isTRUE(layer$supports_masking) && (in_mask || overrides_mask)
+  has_mask <- isTRUE(layer$supports_masking) && (in_mask || (overrides_mask && makes_mask(layer, inputs)))
   if (!is_default_method(layer$compute_output_shape, ".default_compute_output_shape")) {
     shp <- do.call(layer$compute_output_shape, output_shape_args(layer, inputs, extras))
     dtype <- layer$dtype

@@ -100,6 +100,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
     val <- if (!is.null(validation_data)) parse_validation_data(validation_data, call)
   } else {
     data <- prepare_xy(x, y, sample_weight, call)
+    check_model_data(model, data$x, "x", call)
     if (!is.null(class_weight)) {
       if (!is.null(data$sample_weight))
         recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
@@ -109,6 +110,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
     val <- NULL
     if (!is.null(validation_data)) {
       val <- parse_validation_data(validation_data, call)
+      if (!is_lazy_data(val)) check_model_data(model, val$x, "validation_data", call)
     } else if (validation_split > 0) {
       parts <- split_validation(data, validation_split, call)
       data <- parts$train
@@ -139,6 +141,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   tryCatch({
     for (epoch in epoch_seq) {
       rec$epoch <- epoch
+      rec$batch <- 0L
       reset_compiled_metrics(st)
       run_callbacks(callbacks, "on_epoch_begin", epoch)
       if (verbose > 0 && epochs > 1) cat(sprintf("Epoch %d/%d\n", epoch, epochs))
@@ -312,5 +315,6 @@ evaluate.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size
   for (cb in callbacks) cb$set_model(wrapper)
   if (is_lazy_data(x)) check_lazy_fit_args(y, sample_weight, 0, "x", call)
   data <- if (is_lazy_data(x)) x else prepare_xy(x, y, sample_weight, call)
+  if (!is_lazy_data(data)) check_model_data(model, data$x, "x", call)
   run_evaluation(wrapper, model, st, data, batch_size, steps, callbacks, verbose, call)
 }

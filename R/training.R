@@ -346,6 +346,7 @@ train_on_batch <- function(object, x, y = NULL, sample_weight = NULL, class_weig
   model <- model_r6(object)
   st <- require_compiled(model, "train_on_batch", call)
   data <- prepare_xy(x, y, sample_weight, call)
+  check_model_data(model, data$x, "x", call)
   if (!is.null(class_weight)) {
     if (!is.null(data$sample_weight))
       recurrent_abort("You cannot use {.arg class_weight} and {.arg sample_weight} at the same time.", call = call)
@@ -363,6 +364,7 @@ test_on_batch <- function(object, x, y = NULL, sample_weight = NULL, ...) {
   model <- model_r6(object)
   st <- require_compiled(model, "test_on_batch", call)
   data <- prepare_xy(x, y, sample_weight, call)
+  check_model_data(model, data$x, "x", call)
   logs <- test_step(wrap_layer(model), model, st, data$x, data$y, data$sample_weight, call)
   if (length(logs) == 1) logs[[1]] else logs
 }
