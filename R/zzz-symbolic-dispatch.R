@@ -27,8 +27,14 @@ add_symbolic_dispatch <- function(fn, name) {
 
 local({
   ns <- topenv()
-  for (nm in setdiff(grep("^op_", ls(ns), value = TRUE), symbolic_passthrough_ops)) {
-    fn <- get(nm, envir = ns)
-    if (is.function(fn) && !is.primitive(fn)) assign(nm, add_symbolic_dispatch(fn, nm), envir = ns)
+  names <- setdiff(grep("^op_", ls(ns), value = TRUE), symbolic_passthrough_ops)
+  originals <- mget(names, envir = ns)
+  for (nm in names) {
+    fn <- originals[[nm]]
+    if (!is.function(fn) || is.primitive(fn)) next
+    # an alias (op_pmax <- op_maximum) stays the very same function as its original
+    same <- names[vapply(originals, identical, logical(1), fn)]
+    wrapped <- if (same[1] != nm) get(same[1], envir = ns) else add_symbolic_dispatch(fn, nm)
+    assign(nm, wrapped, envir = ns)
   }
 })

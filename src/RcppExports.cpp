@@ -11,6 +11,78 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_conv
+SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, int padding, SEXP dilation);
+RcppExport SEXP _recurrent_cpp_conv(SEXP kindSEXP, SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP dilationSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type kernel(kernelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type dilation(dilationSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_conv(kind, x, kernel, strides, padding, dilation));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_conv_transpose
+SEXP cpp_conv_transpose(SEXP x, SEXP kernel, SEXP strides, int padding, SEXP output_padding, SEXP dilation);
+RcppExport SEXP _recurrent_cpp_conv_transpose(SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP output_paddingSEXP, SEXP dilationSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type kernel(kernelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output_padding(output_paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type dilation(dilationSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_conv_transpose(x, kernel, strides, padding, output_padding, dilation));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_pool
+SEXP cpp_pool(int mode, SEXP x, SEXP pool_size, SEXP strides, int padding);
+RcppExport SEXP _recurrent_cpp_pool(SEXP modeSEXP, SEXP xSEXP, SEXP pool_sizeSEXP, SEXP stridesSEXP, SEXP paddingSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type mode(modeSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type pool_size(pool_sizeSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
+    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_pool(mode, x, pool_size, strides, padding));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_ctc_loss
+SEXP cpp_ctc_loss(SEXP target, SEXP output, SEXP target_length, SEXP output_length, int blank);
+RcppExport SEXP _recurrent_cpp_ctc_loss(SEXP targetSEXP, SEXP outputSEXP, SEXP target_lengthSEXP, SEXP output_lengthSEXP, SEXP blankSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type target(targetSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output(outputSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type target_length(target_lengthSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type output_length(output_lengthSEXP);
+    Rcpp::traits::input_parameter< int >::type blank(blankSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_ctc_loss(target, output, target_length, output_length, blank));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_ctc_beam_search
+Rcpp::List cpp_ctc_beam_search(SEXP inputs, Rcpp::NumericVector lengths, int beam_width, int top_paths, int blank);
+RcppExport SEXP _recurrent_cpp_ctc_beam_search(SEXP inputsSEXP, SEXP lengthsSEXP, SEXP beam_widthSEXP, SEXP top_pathsSEXP, SEXP blankSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type inputs(inputsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type lengths(lengthsSEXP);
+    Rcpp::traits::input_parameter< int >::type beam_width(beam_widthSEXP);
+    Rcpp::traits::input_parameter< int >::type top_paths(top_pathsSEXP);
+    Rcpp::traits::input_parameter< int >::type blank(blankSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_ctc_beam_search(inputs, lengths, beam_width, top_paths, blank));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_cpu_features
 Rcpp::List cpp_cpu_features();
 RcppExport SEXP _recurrent_cpp_cpu_features() {
@@ -37,6 +109,39 @@ BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< int >::type level(levelSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_set_cpu_level(level));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_erf
+SEXP cpp_erf(SEXP x);
+RcppExport SEXP _recurrent_cpp_erf(SEXP xSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_erf(x));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_argsort
+SEXP cpp_argsort(SEXP x, int axis, bool descending);
+RcppExport SEXP _recurrent_cpp_argsort(SEXP xSEXP, SEXP axisSEXP, SEXP descendingSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type axis(axisSEXP);
+    Rcpp::traits::input_parameter< bool >::type descending(descendingSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_argsort(x, axis, descending));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_cumprod
+SEXP cpp_cumprod(SEXP x, SEXP axis);
+RcppExport SEXP _recurrent_cpp_cumprod(SEXP xSEXP, SEXP axisSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type axis(axisSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_cumprod(x, axis));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -694,9 +799,17 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_recurrent_cpp_conv", (DL_FUNC) &_recurrent_cpp_conv, 6},
+    {"_recurrent_cpp_conv_transpose", (DL_FUNC) &_recurrent_cpp_conv_transpose, 6},
+    {"_recurrent_cpp_pool", (DL_FUNC) &_recurrent_cpp_pool, 5},
+    {"_recurrent_cpp_ctc_loss", (DL_FUNC) &_recurrent_cpp_ctc_loss, 5},
+    {"_recurrent_cpp_ctc_beam_search", (DL_FUNC) &_recurrent_cpp_ctc_beam_search, 5},
     {"_recurrent_cpp_cpu_features", (DL_FUNC) &_recurrent_cpp_cpu_features, 0},
     {"_recurrent_cpp_cpu_level_index", (DL_FUNC) &_recurrent_cpp_cpu_level_index, 1},
     {"_recurrent_cpp_set_cpu_level", (DL_FUNC) &_recurrent_cpp_set_cpu_level, 1},
+    {"_recurrent_cpp_erf", (DL_FUNC) &_recurrent_cpp_erf, 1},
+    {"_recurrent_cpp_argsort", (DL_FUNC) &_recurrent_cpp_argsort, 3},
+    {"_recurrent_cpp_cumprod", (DL_FUNC) &_recurrent_cpp_cumprod, 2},
     {"_recurrent_cpp_binary", (DL_FUNC) &_recurrent_cpp_binary, 3},
     {"_recurrent_cpp_compare", (DL_FUNC) &_recurrent_cpp_compare, 3},
     {"_recurrent_cpp_logical_not", (DL_FUNC) &_recurrent_cpp_logical_not, 1},
