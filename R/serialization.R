@@ -51,6 +51,11 @@ json_ready <- function(x, key = NULL) {
       return(lapply(x, function(v) if (is.na(v)) NULL else v))
   }
   if (length(x) == 1 && is.na(x)) return(NULL)
+  # Keras 2's hard_sigmoid has no name in Keras 3: write it as a registered function,
+  # so that Keras reports it by name rather than computing its own hard_sigmoid
+  if (identical(x, "hard_sigmoid_keras2") && !is.null(key) && grepl("activation$", key))
+    return(list(module = "recurrent", class_name = "function", config = x,
+                registered_name = "recurrent>hard_sigmoid_keras2"))
   x
 }
 
