@@ -303,3 +303,18 @@ test_that("a model ships to a PSOCK cluster as .keras bytes and predicts the sam
   parts <- parallel::parLapply(cl, shards, predict_shard, data = x)
   expect_identical(do.call(rbind, parts), want)
 })
+
+test_that("get_config()/from_config() rebuild Sequential and Functional models", {
+  set.seed(7)
+  x <- array(runif(2 * 5 * 3), c(2, 5, 3))
+  seq_model <- keras_model_sequential(input_shape = c(5, 3)) |> layer_lstm(4) |> layer_dense(2)
+  inp <- keras_input(shape = c(5, 3))
+  fun_model <- keras_model(inp, inp |> layer_gru(3) |> layer_dense(1))
+  for (m in list(seq_model, fun_model)) {
+    cfg <- get_config(m)
+    expect_true(is.character(cfg$layers[[1]]$class_name))
+    m2 <- from_config(cfg)
+    set_weights(m2, get_weights(m))
+    expect_identical(predict(m2, x, verbose = 0), predict(m, x, verbose = 0))
+  }
+})
