@@ -181,6 +181,14 @@ keras_class_of <- function(x, prefix) {
 optimizer_envelope <- function(opt) {
   cls <- keras_class_of(opt, "keras.src.optimizers.[a-z_]+\\.")
   cfg <- opt$get_config()
+  lr <- opt$.__enclos_env__$private$lr
+  if (!is.numeric(lr)) {
+    if (!inherits(lr, "recurrent_learning_rate_schedule"))
+      recurrent_abort(c("The optimizer's learning rate is an R function, which cannot be saved: files hold no R code.",
+                        i = "Use a learning rate schedule ({.fn learning_rate_schedule_exponential_decay}, ...) or a number."),
+                      call = NULL)
+    cfg$learning_rate <- schedule_envelope(lr)
+  }
   list(module = "keras.optimizers", class_name = cls, config = json_ready(cfg), registered_name = NULL)
 }
 
@@ -193,7 +201,10 @@ loss_envelope <- function(loss) {
 metric_envelope <- function(metric) {
   cls <- keras_class_of(metric, "keras.src.metrics.[a-z_]+\\.")
   obj <- metric_object(metric)
-  list(module = "keras.metrics", class_name = cls, config = json_ready(obj$get_config()), registered_name = NULL)
+  cfg <- obj$get_config()
+  # a wrapped metric function's own arguments (BinaryAccuracy's threshold, ...)
+  if (is.list(obj$fn_args) && length(obj$fn_args)) cfg <- c(cfg, obj$fn_args[setdiff(names(obj$fn_args), names(cfg))])
+  list(module = "keras.metrics", class_name = cls, config = json_ready(cfg), registered_name = NULL)
 }
 
 schedule_envelope <- function(s) {

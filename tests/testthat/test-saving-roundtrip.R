@@ -361,3 +361,21 @@ test_that("an RNN with a cell written in R saves by class name; stateful models 
   expect_equal(as.array(loaded(x)), want)
   expect_false(isTRUE(all.equal(as.array(model(x)), want)))   # the original carries its state on
 })
+
+test_that("losses, metrics, schedules and optimizers with schedules round-trip through their envelopes", {
+  objs <- list(loss_huber(delta = 2), loss_binary_crossentropy(from_logits = TRUE),
+               metric_auc(num_thresholds = 50), metric_binary_accuracy(threshold = 0.3))
+  for (o in objs) {
+    env <- serialize_keras_object(o)
+    back <- deserialize_keras_object(env)
+    expect_identical(class(back)[2], class(o)[2])
+    expect_identical(serialize_keras_object(back), env)
+  }
+  expect_equal(serialize_keras_object(metric_binary_accuracy(threshold = 0.3))$config$threshold, 0.3)
+  expect_equal(serialize_keras_object(loss_huber(delta = 2))$config$delta, 2)
+  sched <- learning_rate_schedule_exponential_decay(0.1, decay_steps = 10, decay_rate = 0.5)
+  opt <- deserialize_keras_object(serialize_keras_object(optimizer_sgd(learning_rate = sched)))
+  opt$iterations <- 20
+  expect_equal(opt$learning_rate, 0.1 * 0.5^2)   # 0.1 * 0.5^(20 / 10)
+  expect_error(serialize_keras_object(optimizer_sgd(learning_rate = function(step) 0.1)), "cannot be saved")
+})
