@@ -379,3 +379,15 @@ test_that("losses, metrics, schedules and optimizers with schedules round-trip t
   expect_equal(opt$learning_rate, 0.1 * 0.5^2)   # 0.1 * 0.5^(20 / 10)
   expect_error(serialize_keras_object(optimizer_sgd(learning_rate = function(step) 0.1)), "cannot be saved")
 })
+
+test_that("weights stored as HDF5 soft or external links are refused", {
+  model <- keras_model_sequential(input_shape = 3) |> layer_dense(units = 2)
+  path <- withr::local_tempfile(fileext = ".weights.h5")
+  save_model_weights(model, path)
+  f <- hdf5r::H5File$new(path, "r+")
+  g <- f[["layers/dense/vars"]]
+  g$link_delete("1")
+  g$link_create_soft("/layers/dense/vars/0", "1")
+  f$close_all()
+  expect_error(load_model_weights(model, path), "H5L_TYPE_SOFT", class = "recurrent_error_weights")
+})
