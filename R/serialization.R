@@ -109,7 +109,7 @@ dtype_envelope <- function(dtype) {
 #' `custom_objects`. Nothing in a config is evaluated as R code: a
 #' `"__lambda__"` (a Python function stored as code) is refused.
 #'
-#' @param instance The object to serialize.
+#' @param obj The object to serialize.
 #' @param config An envelope (named list), or a name such as `"relu"` or
 #'   `"glorot_uniform"`.
 #' @param custom_objects A named list of classes or functions (see
@@ -127,8 +127,8 @@ dtype_envelope <- function(dtype) {
 #' layer <- deserialize_keras_object(serialize_keras_object(layer_dense(units = 3)))
 #' layer$units
 #' @export
-serialize_keras_object <- function(instance) {
-  x <- instance
+serialize_keras_object <- function(obj) {
+  x <- obj
   if (is.null(x)) return(NULL)
   if (is.character(x)) return(x)
   if (is_layer(x)) return(layer_envelope(unwrap_layer(x)))
@@ -227,11 +227,6 @@ layer_registered_name <- function(layer) {
   NULL
 }
 
-layer_is_builtin <- function(layer) {
-  gen <- lookup_builtin_class(layer_class_name(layer))
-  !is.null(gen) && identical(gen, layer_private(layer)$.generator %||% gen)
-}
-
 # The layer's config with Keras's keys, ready for JSON.
 layer_keras_config <- function(layer) {
   if (inherits(layer, "Sequential")) return(sequential_keras_config(layer))
@@ -254,16 +249,16 @@ layer_keras_config <- function(layer) {
 layer_envelope <- function(layer) {
   cls <- layer_class_name(layer)
   reg <- layer_registered_name(layer)
-  builtin <- is.null(reg) && !is.null(lookup_builtin_class(cls))
-  if (!builtin && is.null(reg)) {
-    gen <- layer_private(layer)$.generator
-    if (is.null(lookup_builtin_class(cls)) || !identical(gen, lookup_builtin_class(cls)))
-      reg <- NULL
-  }
-  module <- if (inherits(layer, c("Sequential", "Functional"))) "keras" else if (builtin) "keras.layers" else NULL
-  if (inherits(layer, "Functional")) module <- "keras.src.models.functional"
+  gen <- layer_private(layer)$.generator
+  known <- lookup_builtin_class(cls)
+  # built in: the package's own class of that name (a user class that happens to
+  # share the name is saved as a custom class)
+  builtin <- is.null(reg) && !is.null(known) && (is.null(gen) || identical(gen, known))
+  module <- if (!builtin) NULL else if (inherits(layer, "Sequential")) "keras" else
+    if (inherits(layer, "Functional")) "keras.src.models.functional" else "keras.layers"
+  # Keras writes an unregistered custom class under its class name
   env <- list(module = module, class_name = cls, config = layer_keras_config(layer),
-              registered_name = reg %||% if (!builtin) cls)
+              registered_name = if (builtin) NULL else reg %||% cls)
   bc <- layer_build_config(layer)
   if (!is.null(bc)) env$build_config <- bc
   env

@@ -189,6 +189,7 @@ test_that("configs: get_config, serialize/deserialize, save/load_model_config, c
   expect_equal(gru$config$kernel_initializer$class_name, "GlorotUniform")
   expect_equal(gru$config$recurrent_initializer$class_name, "Orthogonal")
   expect_equal(gru$config$dtype$class_name, "DTypePolicy")
+  expect_equal(jsonlite::fromJSON(save_model_config(model), simplifyVector = FALSE)$config$layers[[2]]$config$units, 3)
   path <- withr::local_tempfile(fileext = ".json")
   save_model_config(model, path)
   m2 <- load_model_config(path)
