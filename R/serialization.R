@@ -304,7 +304,10 @@ keras_config_fixups <- list(
     fwd <- layer_envelope(layer$forward_layer)
     fwd$config$name <- sub("^forward_", "", fwd$config$name)
     cfg$layer <- fwd
-    cfg$backward_layer <- NULL
+    # a backward layer the user gave is kept (Keras does the same); the default one is
+    # a copy of `layer` that from_config makes again
+    given <- layer_private(layer)$.init_args$backward_layer
+    cfg$backward_layer <- if (!is.null(given)) layer_envelope(layer$backward_layer)
     cfg
   },
   GRU = function(layer, cfg) rnn_fixup(layer, cfg),

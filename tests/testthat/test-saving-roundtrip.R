@@ -392,3 +392,15 @@ test_that("weights stored as HDF5 soft or external links are refused", {
   f$close_all()
   expect_error(load_model_weights(model, path), "H5L_TYPE_SOFT", class = "recurrent_error_weights")
 })
+
+test_that("a Bidirectional layer with its own backward layer keeps it", {
+  set.seed(44)
+  x <- array(runif(2 * 5 * 3), c(2, 5, 3))
+  model <- keras_model_sequential(input_shape = c(5, 3)) |>
+    layer_bidirectional(layer_gru(units = 2), backward_layer = layer_lstm(units = 3, go_backwards = TRUE))
+  loaded <- expect_roundtrip(model, x)
+  expect_s3_class(attr(loaded$layers[[1]], "layer")$backward_layer, "LSTM")
+  cfg <- serialize_keras_object(model)$config$layers[[2]]$config
+  expect_equal(cfg$layer$config$name, sub("^forward_", "", attr(model$layers[[1]], "layer")$forward_layer$name))
+  expect_equal(cfg$backward_layer$class_name, "LSTM")
+})
