@@ -357,8 +357,9 @@ format_checkpoint_path <- function(template, epoch, batch, logs) {
 #'
 #' Saves after every epoch (or every `save_freq` batches). With
 #' `save_weights_only = TRUE` the file is written with [save_model_weights()]
-#' (so `filepath` must end in `.weights.h5`; the content is recurrent's own
-#' format, see there) and reloads with [load_model_weights()]. `filepath` may
+#' (so `filepath` must end in `.weights.h5`, Keras 3's weights format; reload
+#' with [load_model_weights()]), otherwise with [save_model()] (a `.keras`
+#' archive; reload with [load_model()]). `filepath` may
 #' contain Python-style placeholders filled in when saving: `{epoch}` or
 #' `{epoch:02d}` (1-based), `{batch}`, and any logged value such as
 #' `{val_loss:.2f}`.

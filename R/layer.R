@@ -536,7 +536,8 @@ count_params <- function(object) unwrap_layer(object)$count_params()
 #'
 #' @param object A layer, model, initializer, regularizer or constraint.
 #' @param config A list from `get_config()`.
-#' @param custom_objects Unused; classes travel with the config.
+#' @param custom_objects A named list of custom classes (see
+#'   [register_keras_serializable()]); used for models.
 #' @returns `get_config()`: a named list. `from_config()`: a new object.
 #' @examples
 #' layer <- layer_dense(units = 4, activation = "relu")
@@ -551,6 +552,12 @@ get_config <- function(object) {
     return(cfg)
   }
   layer <- unwrap_layer(object)
+  if (inherits(layer, c("Sequential", "Functional"))) {
+    # models: Keras's config (saving-config.R), rebuilt by from_config() through the registry
+    cfg <- layer_keras_config(layer)
+    attr(cfg, "__class__") <- class(layer)[1]
+    return(cfg)
+  }
   cfg <- layer$get_config()
   attr(cfg, "__class__") <- layer_private(layer)$.generator
   cfg
@@ -562,6 +569,10 @@ from_config <- function(config, custom_objects = NULL) {
   cls <- attr(config, "__class__")
   args <- config
   attr(args, "__class__") <- NULL
+  if (is.character(cls) && cls %in% c("Sequential", "Functional")) {
+    return(wrap_layer(with_load_context(custom_objects, TRUE, FALSE,
+                                        layer_from_envelope(list(class_name = cls, config = args)))))
+  }
   if (is.character(cls)) {
     maker <- initializer_table()[[cls]]
     if (!is.null(maker)) return(do.call(maker, args))

@@ -101,7 +101,7 @@ as_layer_generator <- function(x) {
 #' regularizers, constraints and activations written in R are saved by name,
 #' with their `get_config()`, never as R code; loading them needs the class.
 #'
-#' * `register_keras_serializable(object, package, name)` registers a class
+#' * `register_keras_serializable(object, name, package)` registers a class
 #'   (made with [Layer()] or `R6::R6Class()`) or a function under
 #'   `"package>name"`; files record that name in `registered_name`, as Keras
 #'   does, and [load_model()] finds the class by it in any later session that
@@ -114,7 +114,8 @@ as_layer_generator <- function(x) {
 #'   `get_registered_object(name)` finds an object by that name.
 #'
 #' @param object A class (from [Layer()] or an R6 generator) or function.
-#' @param package String, default `"Custom"`: the package part of the name.
+#' @param package String, default `NULL` (`"Custom"`): the package part of
+#'   the name.
 #' @param name String: the class name part. Defaults to the class name of
 #'   `object` (required for functions).
 #' @param objects A named list of classes or functions.
@@ -141,9 +142,9 @@ as_layer_generator <- function(x) {
 #' save_model(model, path)
 #' predict(load_model(path), matrix(1, 1, 3), verbose = 0)
 #' @export
-register_keras_serializable <- function(object, package = "Custom", name = NULL) {
+register_keras_serializable <- function(object, name = NULL, package = NULL) {
   call <- rlang::current_env()
-  package <- check_string(package, "package", call = call)
+  package <- check_string(package %||% "Custom", "package", call = call)
   if (grepl(">", package, fixed = TRUE))
     recurrent_abort(c("{.arg package} must not contain {.val >}.", x = "Got {.val {package}}."), call = call)
   name <- name %||% object_class_name(as_layer_generator(object) %||% object)

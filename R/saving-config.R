@@ -336,12 +336,13 @@ resolve_node_refs <- function(spec, lookup) {
 #' fresh weights.
 #'
 #' @param model A model.
-#' @param filepath Path of the JSON file.
+#' @param filepath Path of the JSON file. For `save_model_config()`, `NULL`
+#'   returns the JSON text instead.
 #' @param overwrite Logical: replace an existing file.
 #' @param custom_objects Named list of custom classes (see
 #'   [register_keras_serializable()]).
-#' @returns `save_model_config()`: `model`, invisibly. `load_model_config()`:
-#'   a model.
+#' @returns `save_model_config()`: `model`, invisibly (the JSON text when
+#'   `filepath = NULL`). `load_model_config()`: a model.
 #' @examples
 #' model <- keras_model_sequential(input_shape = c(5, 2)) |>
 #'   layer_gru(4) |> layer_dense(1)
@@ -350,11 +351,12 @@ resolve_node_refs <- function(spec, lookup) {
 #' model2 <- load_model_config(path)
 #' model2
 #' @export
-save_model_config <- function(model, filepath, overwrite = FALSE) {
+save_model_config <- function(model, filepath = NULL, overwrite = FALSE) {
   call <- rlang::current_env()
   layer <- unwrap_layer(model, arg = "model", call = call)
-  filepath <- check_save_path(filepath, overwrite, call = call)
   json <- to_json(serialize_keras_object(layer))
+  if (is.null(filepath)) return(json)
+  filepath <- check_save_path(filepath, overwrite, call = call)
   write_file_atomically(filepath, function(tmp) writeLines(json, tmp, useBytes = TRUE), call = call)
   invisible(model)
 }

@@ -13,7 +13,7 @@ check_save_path <- function(filepath, overwrite, arg = "filepath", call = rlang:
   if (file.exists(filepath) && !overwrite) {
     ok <- interactive() && isTRUE(utils::askYesNo(sprintf("File '%s' already exists. Overwrite?", filepath)))
     if (!ok)
-      recurrent_abort("File {.file {filepath}} already exists (pass {.code overwrite = TRUE} to replace it).",
+      recurrent_abort("File {.file {filepath}} already exists (pass {.code overwrite = TRUE} to force save).",
                       class = c("recurrent_error_file_exists", "recurrent_error_file"), call = call)
   }
   filepath

@@ -158,6 +158,14 @@ h5_vars_group_values <- function(g) {
     recurrent_abort("Group {.val {g$get_obj_name()}} holds datasets that are not numbered 0, 1, ...: {.val {nms[is.na(nums)]}}.",
                     class = "recurrent_error_weights", call = NULL)
   nms <- nms[order(nums)]
+  # as Keras does, read only datasets stored in the file itself: a soft or external
+  # link could point anywhere
+  for (n in nms) {
+    type <- as.character(g$link_info(n)$type)
+    if (!identical(type, "H5L_TYPE_HARD"))
+      recurrent_abort("Weight {.val {n}} in group {.val {g$get_obj_name()}} is an HDF5 link ({type}), which is refused.",
+                      class = "recurrent_error_weights", call = NULL)
+  }
   lapply(nms, function(n) h5_read_array(g[[n]]))
 }
 

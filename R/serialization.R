@@ -51,6 +51,11 @@ json_ready <- function(x, key = NULL) {
       return(lapply(x, function(v) if (is.na(v)) NULL else v))
   }
   if (length(x) == 1 && is.na(x)) return(NULL)
+  # Keras 2's hard_sigmoid has no name in Keras 3: write it as a registered function,
+  # so that Keras reports it by name rather than computing its own hard_sigmoid
+  if (identical(x, "hard_sigmoid_keras2") && !is.null(key) && grepl("activation$", key))
+    return(list(module = "recurrent", class_name = "function", config = x,
+                registered_name = "recurrent>hard_sigmoid_keras2"))
   x
 }
 
@@ -104,7 +109,7 @@ dtype_envelope <- function(dtype) {
 #' `custom_objects`. Nothing in a config is evaluated as R code: a
 #' `"__lambda__"` (a Python function stored as code) is refused.
 #'
-#' @param instance The object to serialize.
+#' @param obj The object to serialize.
 #' @param config An envelope (named list), or a name such as `"relu"` or
 #'   `"glorot_uniform"`.
 #' @param custom_objects A named list of classes or functions (see
@@ -122,8 +127,8 @@ dtype_envelope <- function(dtype) {
 #' layer <- deserialize_keras_object(serialize_keras_object(layer_dense(units = 3)))
 #' layer$units
 #' @export
-serialize_keras_object <- function(instance) {
-  x <- instance
+serialize_keras_object <- function(obj) {
+  x <- obj
   if (is.null(x)) return(NULL)
   if (is.character(x)) return(x)
   if (is_layer(x)) return(layer_envelope(unwrap_layer(x)))
@@ -176,6 +181,14 @@ keras_class_of <- function(x, prefix) {
 optimizer_envelope <- function(opt) {
   cls <- keras_class_of(opt, "keras.src.optimizers.[a-z_]+\\.")
   cfg <- opt$get_config()
+  lr <- opt$.__enclos_env__$private$lr
+  if (!is.numeric(lr)) {
+    if (!inherits(lr, "recurrent_learning_rate_schedule"))
+      recurrent_abort(c("The optimizer's learning rate is an R function, which cannot be saved: files hold no R code.",
+                        i = "Use a learning rate schedule ({.fn learning_rate_schedule_exponential_decay}, ...) or a number."),
+                      call = NULL)
+    cfg$learning_rate <- schedule_envelope(lr)
+  }
   list(module = "keras.optimizers", class_name = cls, config = json_ready(cfg), registered_name = NULL)
 }
 
@@ -188,7 +201,10 @@ loss_envelope <- function(loss) {
 metric_envelope <- function(metric) {
   cls <- keras_class_of(metric, "keras.src.metrics.[a-z_]+\\.")
   obj <- metric_object(metric)
-  list(module = "keras.metrics", class_name = cls, config = json_ready(obj$get_config()), registered_name = NULL)
+  cfg <- obj$get_config()
+  # a wrapped metric function's own arguments (BinaryAccuracy's threshold, ...)
+  if (is.list(obj$fn_args) && length(obj$fn_args)) cfg <- c(cfg, obj$fn_args[setdiff(names(obj$fn_args), names(cfg))])
+  list(module = "keras.metrics", class_name = cls, config = json_ready(cfg), registered_name = NULL)
 }
 
 schedule_envelope <- function(s) {
@@ -209,11 +225,6 @@ layer_registered_name <- function(layer) {
     for (k in names(registry$custom)) if (identical(registry$custom[[k]], gen)) return(k)
   }
   NULL
-}
-
-layer_is_builtin <- function(layer) {
-  gen <- lookup_builtin_class(layer_class_name(layer))
-  !is.null(gen) && identical(gen, layer_private(layer)$.generator %||% gen)
 }
 
 # The layer's config with Keras's keys, ready for JSON.
@@ -238,16 +249,16 @@ layer_keras_config <- function(layer) {
 layer_envelope <- function(layer) {
   cls <- layer_class_name(layer)
   reg <- layer_registered_name(layer)
-  builtin <- is.null(reg) && !is.null(lookup_builtin_class(cls))
-  if (!builtin && is.null(reg)) {
-    gen <- layer_private(layer)$.generator
-    if (is.null(lookup_builtin_class(cls)) || !identical(gen, lookup_builtin_class(cls)))
-      reg <- NULL
-  }
-  module <- if (inherits(layer, c("Sequential", "Functional"))) "keras" else if (builtin) "keras.layers" else NULL
-  if (inherits(layer, "Functional")) module <- "keras.src.models.functional"
+  gen <- layer_private(layer)$.generator
+  known <- lookup_builtin_class(cls)
+  # built in: the package's own class of that name (a user class that happens to
+  # share the name is saved as a custom class)
+  builtin <- is.null(reg) && !is.null(known) && (is.null(gen) || identical(gen, known))
+  module <- if (!builtin) NULL else if (inherits(layer, "Sequential")) "keras" else
+    if (inherits(layer, "Functional")) "keras.src.models.functional" else "keras.layers"
+  # Keras writes an unregistered custom class under its class name
   env <- list(module = module, class_name = cls, config = layer_keras_config(layer),
-              registered_name = reg %||% if (!builtin) cls)
+              registered_name = if (builtin) NULL else reg %||% cls)
   bc <- layer_build_config(layer)
   if (!is.null(bc)) env$build_config <- bc
   env
@@ -293,7 +304,10 @@ keras_config_fixups <- list(
     fwd <- layer_envelope(layer$forward_layer)
     fwd$config$name <- sub("^forward_", "", fwd$config$name)
     cfg$layer <- fwd
-    cfg$backward_layer <- NULL
+    # a backward layer the user gave is kept (Keras does the same); the default one is
+    # a copy of `layer` that from_config makes again
+    given <- layer_private(layer)$.init_args$backward_layer
+    cfg$backward_layer <- if (!is.null(given)) layer_envelope(layer$backward_layer)
     cfg
   },
   GRU = function(layer, cfg) rnn_fixup(layer, cfg),

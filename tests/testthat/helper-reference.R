@@ -14,6 +14,7 @@ ref_activation <- function(name) {
     tanh = tanh,
     sigmoid = sig,
     hard_sigmoid = function(v) pmin(pmax(v / 6 + 0.5, 0), 1),
+    hard_sigmoid_keras2 = function(v) pmin(pmax(0.2 * v + 0.5, 0), 1),  # Keras 1/2, tf.keras
     relu = function(v) pmax(v, 0),
     relu6 = function(v) pmin(pmax(v, 0), 6),
     elu = function(v) ifelse(v > 0, v, expm1(v)),

@@ -83,11 +83,13 @@ test_that("a sequential model's config rebuilds an equivalent model", {
   model <- keras_model_sequential(input_shape = c(4, 3), name = "orig") |>
     layer_dense(5, activation = "relu", name = "h") |> layer_dense(2, name = "o")
   cfg <- get_config(model)
-  expect_identical(cfg$layers[[1]]$class_name, "Dense")
-  expect_identical(cfg$layers[[1]]$config$units, 5L)
+  # Keras's layout: the input layer first, then the layers
+  expect_identical(cfg$layers[[1]]$class_name, "InputLayer")
+  expect_identical(cfg$layers[[2]]$class_name, "Dense")
+  expect_identical(cfg$layers[[2]]$config$units, 5L)
   cfg$name <- "copy"
-  cfg$layers[[1]]$config$name <- "h2"
-  cfg$layers[[2]]$config$name <- "o2"
+  cfg$layers[[2]]$config$name <- "h2"
+  cfg$layers[[3]]$config$name <- "o2"
   copy <- from_config(cfg)
   expect_s3_class(copy, "recurrent_sequential")
   expect_identical(copy$name, "copy")

@@ -10,6 +10,11 @@ test_that("Keras 3 .keras archives load and predict the expected values", {
   expect_true(isTRUE(m$compiled))
   expect_equal(m$optimizer$learning_rate, 0.0010000000474974513, tolerance = 1e-12)
   expect_gt(m$optimizer$iterations, 0)
+  # and training goes on from Keras's optimizer state
+  it <- m$optimizer$iterations
+  x <- read_fixture_arrays(keras_fixture("01-k3-gru-dense", "input.json"))[[1]]
+  fit(m, x, matrix(c(0.1, 0.2, 0.3), 3), epochs = 1, batch_size = 3, verbose = 0)
+  expect_equal(m$optimizer$iterations, it + 1)
   # 03 was compiled with a custom Python loss: the model loads, uncompiled, with a warning
   expect_warning(m3 <- load_model(keras_fixture("03-k3-stacked-lstm", "modeloLSTM.keras")),
                  class = "recurrent_warning_compile")
@@ -59,6 +64,10 @@ test_that("fixtures saved again as .keras keep their numbers and Keras's structu
     expect_equal(get_weights(again), get_weights(m))
     mine <- unzip_keras(path)
     expect_setequal(zip::zip_list(path)$filename, c("metadata.json", "config.json", "model.weights.h5"))
+    if (identical(cs$folder, "07-k2-gru-resetafter-false-hardsig")) {
+      cfg <- jsonlite::fromJSON(file.path(mine, "config.json"), simplifyVector = FALSE)
+      expect_equal(cfg$config$layers[[2]]$config$recurrent_activation$registered_name, "recurrent>hard_sigmoid_keras2")
+    }
     if (!grepl("\\.keras$", cs$file)) next
     theirs <- unzip_keras(keras_fixture(cs$folder, cs$file))
     expect_equal(zip::zip_list(path)$filename, zip::zip_list(keras_fixture(cs$folder, cs$file))$filename)
