@@ -86,3 +86,15 @@ test_that("noise layers: masks, gradients, models, configs and errors", {
   expect_error(layer_spatial_dropout_1d(rate = 0.1, seed = "a"), class = "recurrent_error_argument")
   expect_error(layer_activity_regularization(l1 = -1), class = "recurrent_error_argument")
 })
+
+test_that("noise layers come back from their configs", {
+  layers <- list(layer_gaussian_noise(stddev = 0.2, seed = 1), layer_gaussian_dropout(rate = 0.3),
+                 layer_alpha_dropout(rate = 0.1, noise_shape = c(NA, 1)), layer_spatial_dropout_1d(rate = 0.4),
+                 layer_activity_regularization(l1 = 0.1, l2 = 0.2))
+  for (l in layers) {
+    cfg <- get_config(l)
+    back <- from_config(cfg)
+    expect_equal(class(back)[1], class(l)[1])
+    expect_equal(get_config(back)[-1], cfg[-1])
+  }
+})
