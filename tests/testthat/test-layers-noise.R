@@ -69,6 +69,8 @@ test_that("noise layers: masks, gradients, models, configs and errors", {
   expect_grad(function(a) layer_gaussian_noise(stddev = 0.5, seed = 2)(a, training = TRUE), x)
   expect_grad(function(a) layer_gaussian_dropout(rate = 0.4, seed = 2)(a, training = TRUE), x)
   expect_grad(function(a) layer_alpha_dropout(rate = 0.4, seed = 2)(a, training = TRUE), x)
+  expect_grad(function(a) layer_spatial_dropout_1d(rate = 0.4, seed = 2)(a, training = TRUE), array(rnorm(12), c(2, 3, 2)))
+  expect_grad(function(a) layer_activity_regularization(l1 = 0.1)(a), x)
   inp <- keras_input(shape = c(6, 3))
   out <- inp |> layer_spatial_dropout_1d(0.2) |> layer_gaussian_noise(0.1) |> layer_alpha_dropout(0.1) |>
     layer_gaussian_dropout(0.1) |> layer_activity_regularization(l2 = 0.01)
