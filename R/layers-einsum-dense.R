@@ -150,6 +150,8 @@ einsum_dense_shapes <- function(equation, bias_axes, input_shape, output_shape, 
 #'   that get a bias (for example `"de"`).
 #' @param kernel_initializer,bias_initializer Initializers for the kernel
 #'   (default `"glorot_uniform"`) and bias (default `"zeros"`).
+#' @param kernel_regularizer,bias_regularizer `NULL` (default) or
+#'   [regularizers] for the kernel and the bias.
 #' @returns See `object`.
 #' @section Call arguments:
 #' * `inputs`: a tensor whose axes match the input term of `equation`.

@@ -264,9 +264,8 @@ merge_layer <- function(generator, inputs, dots, args = list()) {
   }
   layer <- create_layer(generator, NULL, c(args, dots))
   if (is.null(inputs) || (is.list(inputs) && !is.object(inputs) && !length(inputs))) return(layer)
-  if (!is.list(inputs) || is.object(inputs))
-    recurrent_abort(c("A merge layer needs a list of inputs (or several inputs).",
-                      x = "Got {.obj_type_friendly {inputs}}."), call = rlang::caller_env())
+  # a single input becomes a list of one, as in keras3 (Keras merges it with nothing)
+  if (!is.list(inputs) || is.object(inputs)) inputs <- list(inputs)
   layer(unname(inputs))
 }
 

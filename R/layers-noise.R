@@ -135,7 +135,7 @@ SpatialDropout1D <- R6::R6Class("SpatialDropout1D",
     },
     compute_output_shape = function(input_shape) input_shape,
     get_config = function() c(super$get_config()[c("name", "trainable", "dtype")],
-                              list(rate = self$rate, seed = self$seed, noise_shape = NULL))
+                              list(rate = self$rate, seed = self$seed))
   ),
   private = list(draws = 0L, .supports_masking = TRUE,
                  .s3_class = "keras.src.layers.regularization.spatial_dropout.SpatialDropout1D")

@@ -32,11 +32,12 @@
 #' dim(op_einsum("abc,cde->abde", x, kernel))   # a projection as in multi-head attention
 #' @export
 op_einsum <- function(subscripts, ...) {
+  call <- rlang::current_env()
   operands <- list(...)
   check_string(subscripts)
   if (!length(operands)) recurrent_abort("{.fn op_einsum} needs at least one operand in {.arg ...}.")
-  operands <- einsum_tensors(operands)
-  spec <- einsum_parse(subscripts, lapply(operands, function(t) length(cpp_shape(t))))
+  operands <- einsum_tensors(operands, call)
+  spec <- einsum_parse(subscripts, lapply(operands, function(t) length(cpp_shape(t))), call)
   if (length(spec$inputs) != length(operands))
     recurrent_abort(c("{.arg subscripts} names {length(spec$inputs)} operand{?s}, but {length(operands)} {?was/were} given.",
                       x = "Got {.val {subscripts}}."))
@@ -45,10 +46,10 @@ op_einsum <- function(subscripts, ...) {
     dims <- as.integer(cpp_shape(operands[[i]]))
     if (length(labels) != length(dims))
       recurrent_abort(c("Operand {i} has {length(dims)} dimension{?s}, but its subscripts name {length(labels)}.",
-                        x = "Got {.val {subscripts}} for shape ({paste(dims, collapse = ', ')})."), call = rlang::caller_env(4))
+                        x = "Got {.val {subscripts}} for shape ({paste(dims, collapse = ', ')})."), call = call)
     if (anyDuplicated(labels))
       recurrent_abort(c("A letter repeated within one operand (a diagonal or trace) is not supported by {.fn op_einsum}.",
-                        x = "Operand {i} has subscripts {.val {paste(labels, collapse = '')}}."), call = rlang::caller_env(4))
+                        x = "Operand {i} has subscripts {.val {paste(labels, collapse = '')}}."), call = call)
     list(t = operands[[i]], labels = labels)
   })
   out <- spec$output
@@ -58,7 +59,7 @@ op_einsum <- function(subscripts, ...) {
                       x = "Unknown: {.val {setdiff(out, known)}} in {.val {subscripts}}."))
   if (anyDuplicated(out))
     recurrent_abort(c("The output of {.arg subscripts} repeats a letter.", x = "Got {.val {subscripts}}."))
-  einsum_check_sizes(terms, subscripts)
+  einsum_check_sizes(terms, subscripts, call)
   acc <- terms[[1]]
   if (length(terms) == 1L) {
     acc <- einsum_sum_out(acc, out)
@@ -75,7 +76,7 @@ op_einsum <- function(subscripts, ...) {
 }
 
 # Operands as tensors: R values take the dtype of the first tensor operand (or floatx).
-einsum_tensors <- function(operands) {
+einsum_tensors <- function(operands, call) {
   is_t <- vapply(operands, function(x) inherits(x, c("recurrent_tensor", "recurrent_variable")), TRUE)
   first <- if (any(is_t)) as_tensor_arg(operands[[which(is_t)[1]]]) else NULL
   dt <- if (is.null(first)) config_floatx() else cpp_dtype(first)
@@ -84,18 +85,18 @@ einsum_tensors <- function(operands) {
     if (inherits(x, c("recurrent_tensor", "recurrent_variable"))) return(as_tensor_arg(x))
     if (!is.numeric(x) && !is.logical(x))
       recurrent_abort(c("The operands of {.fn op_einsum} must be tensors or numeric arrays.",
-                        x = "Got {.obj_type_friendly {x}}."), call = rlang::caller_env(3))
+                        x = "Got {.obj_type_friendly {x}}."), call = call)
     as_tensor(x, dt)
   })
 }
 
 # Subscripts as one character vector of labels per operand and one for the output;
 # "..." becomes placeholder labels (right-aligned, shared across operands).
-einsum_parse <- function(subscripts, ranks) {
+einsum_parse <- function(subscripts, ranks, call) {
   s <- gsub("[[:space:]]", "", subscripts)
   if (!grepl("^[a-zA-Z,.]*(->[a-zA-Z.]*)?$", s))
     recurrent_abort(c("{.arg subscripts} must be letters, commas, {.code ...} and at most one {.code ->}.",
-                      x = "Got {.val {subscripts}}."), call = rlang::caller_env(2))
+                      x = "Got {.val {subscripts}}."), call = call)
   parts <- strsplit(s, "->", fixed = TRUE)[[1]]
   has_arrow <- grepl("->", s, fixed = TRUE)
   lhs <- strsplit(parts[1], ",", fixed = TRUE)[[1]]
@@ -115,7 +116,7 @@ einsum_parse <- function(subscripts, ranks) {
     n_dots <- lengths(regmatches(term, gregexpr("...", term, fixed = TRUE)))
     if (n_dots > 1L || grepl(".", gsub("...", "", term, fixed = TRUE), fixed = TRUE))
       recurrent_abort(c("Each term of {.arg subscripts} may hold {.code ...} once, and no other dots.",
-                        x = "Got {.val {subscripts}}."), call = rlang::caller_env(3))
+                        x = "Got {.val {subscripts}}."), call = call)
     if (n_dots == 0L) return(strsplit(term, "")[[1]])
     halves <- strsplit(paste0(term, " "), "...", fixed = TRUE)[[1]]
     before <- strsplit(halves[1], "")[[1]]
@@ -138,7 +139,7 @@ einsum_parse <- function(subscripts, ranks) {
 }
 
 # Each letter has one size across operands (1 broadcasts against n).
-einsum_check_sizes <- function(terms, subscripts) {
+einsum_check_sizes <- function(terms, subscripts, call) {
   sizes <- list()
   for (i in seq_along(terms)) {
     d <- as.integer(cpp_shape(terms[[i]]$t))
@@ -147,7 +148,7 @@ einsum_check_sizes <- function(terms, subscripts) {
       prev <- sizes[[l]]
       if (!is.null(prev) && prev != d[j] && prev != 1L && d[j] != 1L)
         recurrent_abort(c("Axis {.val {l}} has different sizes in the operands of {.fn op_einsum}.",
-                          x = "Sizes {prev} and {d[j]} for {.val {subscripts}}."), call = rlang::caller_env(2))
+                          x = "Sizes {prev} and {d[j]} for {.val {subscripts}}."), call = call)
       sizes[[l]] <- max(prev %||% 1L, d[j])
     }
   }

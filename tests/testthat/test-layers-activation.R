@@ -90,3 +90,15 @@ test_that("activation layers pass masks, work in models and have Keras's configs
   restored <- from_config(get_config(layer_activation_elu(alpha = 0.5)))
   expect_tensor_equal(restored(x), ifelse(x > 0, x, 0.5 * (exp(x) - 1)))
 })
+
+test_that("activation layers come back from their configs", {
+  layers <- list(layer_activation_relu(max_value = 2, negative_slope = 0.1, threshold = 0.5),
+                 layer_activation_leaky_relu(negative_slope = 0.2), layer_activation_elu(alpha = 0.4),
+                 layer_activation_softmax(axis = c(2, 3)), layer_activation_parametric_relu(shared_axes = c(2, 3)))
+  for (l in layers) {
+    cfg <- get_config(l)
+    back <- from_config(cfg)
+    expect_equal(class(back)[1], class(l)[1])
+    expect_equal(get_config(back)[-1], cfg[-1])
+  }
+})

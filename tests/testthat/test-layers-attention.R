@@ -218,6 +218,19 @@ test_that("layer_multi_head_attention() attention over two axes equals attention
                               tolerance = 1e-5)
 })
 
+test_that("layer_multi_head_attention() dropout acts on the weights only in training", {
+  set.seed(14)
+  x <- array(rnorm(1 * 4 * 3), c(1, 4, 3))
+  mha <- layer_multi_head_attention(num_heads = 1, key_dim = 2, dropout = 0.5, seed = 3)
+  plain <- mha(x, x, return_attention_scores = TRUE)
+  ref <- ref_mha(x, x, weights = get_weights(mha))
+  expect_tensor_equal(plain[[1]], ref$output)
+  trained <- mha(x, x, return_attention_scores = TRUE, training = TRUE)
+  # Keras returns the scores before dropout; the output uses the dropped ones
+  expect_tensor_equal(trained[[2]], ref$scores)
+  expect_false(isTRUE(all.equal(as.array(trained[[1]]), ref$output, tolerance = 1e-4)))
+})
+
 test_that("layer_multi_head_attention() gradients match finite differences (float64)", {
   old <- config_set_floatx("float64")
   on.exit(config_set_floatx(old))

@@ -90,7 +90,7 @@ test_that("merge layers: symbolic shapes, summary rows, config and errors", {
   a <- matrix(1, 2, 2)
   expect_error(layer_subtract(a, a, a), class = "recurrent_error_argument")
   expect_snapshot(layer_subtract(a, a, a), error = TRUE)
-  expect_error(layer_add(a), class = "recurrent_error_argument")
+  expect_tensor_equal(layer_add(a), a)   # one input: nothing to merge, as in Keras
   expect_error(layer_add(list(a, matrix(1, 2, 3))), class = "recurrent_error")
   expect_error(layer_add(i1, keras_input(shape = c(5, 3))), class = "recurrent_error")
   expect_error(layer_dot(a, a), class = "recurrent_error_argument")

@@ -69,6 +69,8 @@ test_that("noise layers: masks, gradients, models, configs and errors", {
   expect_grad(function(a) layer_gaussian_noise(stddev = 0.5, seed = 2)(a, training = TRUE), x)
   expect_grad(function(a) layer_gaussian_dropout(rate = 0.4, seed = 2)(a, training = TRUE), x)
   expect_grad(function(a) layer_alpha_dropout(rate = 0.4, seed = 2)(a, training = TRUE), x)
+  expect_grad(function(a) layer_spatial_dropout_1d(rate = 0.4, seed = 2)(a, training = TRUE), array(rnorm(12), c(2, 3, 2)))
+  expect_grad(function(a) layer_activity_regularization(l1 = 0.1)(a), x)
   inp <- keras_input(shape = c(6, 3))
   out <- inp |> layer_spatial_dropout_1d(0.2) |> layer_gaussian_noise(0.1) |> layer_alpha_dropout(0.1) |>
     layer_gaussian_dropout(0.1) |> layer_activity_regularization(l2 = 0.01)
@@ -85,4 +87,16 @@ test_that("noise layers: masks, gradients, models, configs and errors", {
   expect_error(layer_alpha_dropout(rate = 0.1, noise_shape = "a"), class = "recurrent_error_argument")
   expect_error(layer_spatial_dropout_1d(rate = 0.1, seed = "a"), class = "recurrent_error_argument")
   expect_error(layer_activity_regularization(l1 = -1), class = "recurrent_error_argument")
+})
+
+test_that("noise layers come back from their configs", {
+  layers <- list(layer_gaussian_noise(stddev = 0.2, seed = 1), layer_gaussian_dropout(rate = 0.3),
+                 layer_alpha_dropout(rate = 0.1, noise_shape = c(NA, 1)), layer_spatial_dropout_1d(rate = 0.4),
+                 layer_activity_regularization(l1 = 0.1, l2 = 0.2))
+  for (l in layers) {
+    cfg <- get_config(l)
+    back <- from_config(cfg)
+    expect_equal(class(back)[1], class(l)[1])
+    expect_equal(get_config(back)[-1], cfg[-1])
+  }
 })

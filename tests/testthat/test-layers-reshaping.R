@@ -18,6 +18,7 @@ test_that("layer_permute() reorders the non-batch axes as aperm() does", {
 test_that("layer_identity() returns its input and mask", {
   x <- matrix(1:4, 2)
   expect_tensor_equal(layer_identity(x), x)
+  expect_grad(function(a) layer_identity()(a), matrix(c(0.5, -1, 2, 3), 2))
   e <- layer_embedding(input_dim = 3, output_dim = 2, mask_zero = TRUE)(matrix(c(1L, 0L), 1))
   expect_equal(tensor_mask(layer_identity(e)), matrix(c(TRUE, FALSE), 1))
   expect_tensor_shape(layer_identity(keras_input(shape = c(NA, 4))), c(NA, NA, 4))

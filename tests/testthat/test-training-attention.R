@@ -44,3 +44,20 @@ test_that("a residual stacked LSTM with layer_add() learns", {
   baseline <- mean((y[test] - mean(y[train]))^2)
   expect_lt(unname(held_out[[1]]), 0.1 * baseline)
 })
+
+test_that("a model with attention, merge, activation and einsum layers survives save_model() / load_model()", {
+  inp <- keras_input(shape = c(6, 4))
+  h <- inp |> layer_lstm(8, return_sequences = TRUE)
+  a <- layer_multi_head_attention(list(h, h), num_heads = 2, key_dim = 4)
+  s <- layer_add(h, a) |> layer_activation_leaky_relu() |> layer_permute(c(2, 1)) |>
+    layer_einsum_dense("abc,cd->abd", c(NA, 3), bias_axes = "d")
+  out <- layer_attention()(list(s, s)) |> layer_activation_parametric_relu()
+  model <- keras_model(inp, out)
+  x <- array(runif(2 * 6 * 4), c(2, 6, 4))
+  before <- predict(model, x, verbose = 0)
+  path <- withr::local_tempfile(fileext = ".keras")
+  save_model(model, path)
+  restored <- load_model(path)
+  expect_equal(predict(restored, x, verbose = 0), before, tolerance = 1e-6)
+  expect_equal(vapply(restored$layers, function(l) class(l)[1], ""), vapply(model$layers, function(l) class(l)[1], ""))
+})
