@@ -447,8 +447,7 @@ conv_args <- function(env, ...) {
   nms <- setdiff(names(formals(fn)), c("object", "..."))
   args <- lapply(nms, function(nm) {
     if (eval(call("missing", as.name(nm)), env)) {
-      d <- formals(fn)[[nm]]
-      if (identical(d, quote(expr = ))) NULL else eval(d, env)
+      if (identical(formals(fn)[[nm]], quote(expr = ))) NULL else eval(formals(fn)[[nm]], env)
     } else {
       get(nm, envir = env)
     }
