@@ -130,3 +130,22 @@ test_that("convolution layers reject bad arguments with errors naming them", {
   expect_error(layer_conv_1d(filters = 2, kernel_size = 3, data_format = "NCW"), class = "recurrent_error",
                regexp = "data_format")
 })
+
+test_that("get_config() and from_config() round-trip every convolution, pooling and ConvLSTM layer", {
+  layers <- list(layer_conv_1d(filters = 2, kernel_size = 3, padding = "causal"),
+                 layer_conv_2d(filters = 2, kernel_size = c(2, 3), strides = 2),
+                 layer_conv_3d(filters = 1, kernel_size = 2, groups = 1),
+                 layer_conv_1d_transpose(filters = 2, kernel_size = 3, strides = 2, output_padding = 1),
+                 layer_depthwise_conv_1d(kernel_size = 2, depth_multiplier = 3),
+                 layer_separable_conv_1d(filters = 2, kernel_size = 3),
+                 layer_max_pooling_1d(), layer_average_pooling_2d(pool_size = 3),
+                 layer_global_average_pooling_1d(keepdims = TRUE), layer_global_max_pooling_2d(),
+                 layer_zero_padding_1d(padding = c(1, 2)), layer_cropping_1d(), layer_upsampling_1d(size = 3),
+                 layer_conv_lstm_2d(filters = 3, kernel_size = 3, return_sequences = TRUE, dropout = 0.1))
+  for (l in layers) {
+    cfg <- get_config(l)
+    again <- get_config(from_config(cfg))
+    again$name <- cfg$name
+    expect_equal(again, cfg, label = class(recurrent:::unwrap_layer(l))[1])
+  }
+})
