@@ -447,8 +447,7 @@ conv_args <- function(env, ...) {
   nms <- setdiff(names(formals(fn)), c("object", "..."))
   args <- lapply(nms, function(nm) {
     if (eval(call("missing", as.name(nm)), env)) {
-      d <- formals(fn)[[nm]]
-      if (identical(d, quote(expr = ))) NULL else eval(d, env)
+      if (identical(formals(fn)[[nm]], quote(expr = ))) NULL else eval(formals(fn)[[nm]], env)
     } else {
       get(nm, envir = env)
     }
@@ -529,6 +528,11 @@ attr(layer_conv_3d_transpose, "r6_class") <- Conv3DTranspose
 #' @param depthwise_initializer,depthwise_regularizer,depthwise_constraint
 #'   Initializer (default `"glorot_uniform"`), regularizer and constraint of
 #'   the depthwise kernel.
+#' @param bias_initializer Initializer of the bias (default `"zeros"`).
+#' @param bias_regularizer,activity_regularizer `NULL` or [regularizers] for
+#'   the bias and the output.
+#' @param bias_constraint `NULL` or a constraint (see [constraints]) for the
+#'   bias.
 #' @returns See `object`.
 #' @examples
 #' x <- array(runif(2 * 8 * 3), c(2, 8, 3))
@@ -569,6 +573,7 @@ attr(layer_depthwise_conv_2d, "r6_class") <- DepthwiseConv2D
 #' `(1..., channels * depth_multiplier, filters)`, `bias` `(filters)`.
 #'
 #' @inheritParams layer_depthwise_conv_1d
+#' @param filters Positive whole number: the number of output channels.
 #' @param pointwise_initializer,pointwise_regularizer,pointwise_constraint
 #'   Initializer (default `"glorot_uniform"`), regularizer and constraint of
 #'   the pointwise kernel.

@@ -17,6 +17,10 @@ BasePooling <- R6::R6Class("BasePooling",
       self$built <- TRUE
     },
     call = function(inputs) {
+      n <- length(cpp_shape_any(inputs))
+      if (n != private$.rank + 2L)
+        recurrent_abort(c("Inputs to {.val {self$name}} must be {private$.rank + 2}-D: (batch, spatial..., channels).",
+                          x = "Got {n} dimension{?s}."), call = NULL, class = "recurrent_error_shape")
       f <- if (private$.mode == "max") op_max_pool else op_average_pool
       f(inputs, self$pool_size, strides = self$strides, padding = self$padding, data_format = self$data_format)
     },

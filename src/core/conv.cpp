@@ -79,6 +79,138 @@ void col2im_add(const Geometry& g, const T* col, int64_t r0, int64_t r1, int64_t
   }
 }
 
+// Stride 1 and no dilation, with enough channels: no im2col. In a zero-padded copy of x
+// whose grid is exactly what the kernel sweeps, the input rows that kernel offset
+// (k0, k1) reads for every grid position form one matrix with row stride cin (a row
+// runs on over the last k2 * cin values), so the convolution is K0 * K1 products
+// accumulated into an output over the whole padded grid; positions past the output's
+// end along a dim are computed and dropped. Returns false when it does not apply.
+template <typename T>
+bool forward_shifted(const Geometry& g, const T* x, const T* w, T* y) {
+  for (int d = 0; d < 3; ++d)
+    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
+  const int64_t row_len = g.kernel[2] * g.cin;
+  if (g.groups != 1 || row_len < 16) return false;
+  std::array<int64_t, 3> P;
+  for (int d = 0; d < 3; ++d) P[d] = g.out[d] + g.kernel[d] - 1;
+  const int64_t grid = P[0] * P[1] * P[2];
+  // rows read past a batch item's grid spill into the next item or this tail of zeros
+  const int64_t tail = ((g.kernel[0] - 1) * P[1] * P[2] + (g.kernel[1] - 1) * P[2] + g.kernel[2]) * g.cin;
+  const int64_t per_chunk = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(grid * std::max(g.cin, g.cout), 1));
+  std::vector<T> xp, acc;
+  for (int64_t b0 = 0; b0 < g.batch; b0 += per_chunk) {
+    const int64_t nb = std::min(per_chunk, g.batch - b0);
+    const int64_t rows = nb * grid;
+    xp.assign(static_cast<size_t>(rows * g.cin + tail), T(0));
+    acc.resize(static_cast<size_t>(rows * g.cout));
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t i0 = 0; i0 < g.in[0]; ++i0) {
+        const int64_t q0 = i0 + g.pad[0];
+        if (q0 >= P[0]) continue;
+        for (int64_t i1 = 0; i1 < g.in[1]; ++i1) {
+          const int64_t q1 = i1 + g.pad[1];
+          if (q1 >= P[1]) continue;
+          const int64_t n2 = std::min(g.in[2], P[2] - g.pad[2]);
+          const T* src = x + (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * g.cin;
+          T* dst = xp.data() + (((b * P[0] + q0) * P[1] + q1) * P[2] + g.pad[2]) * g.cin;
+          std::copy(src, src + n2 * g.cin, dst);
+        }
+      }
+    bool first = true;
+    for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0)
+      for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
+        const T* a = xp.data() + (k0 * P[1] + k1) * P[2] * g.cin;
+        const T* wk = w + (k0 * g.kernel[1] + k1) * row_len * g.cout;
+        gemm_strided<T>(!first, rows, g.cout, row_len, a, g.cin, 1, wk, g.cout, 1, acc.data(), g.cout);
+        first = false;
+      }
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
+        for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
+          const T* src = acc.data() + (((b * P[0] + o0) * P[1] + o1) * P[2]) * g.cout;
+          T* dst = y + ((((b0 + b) * g.out[0] + o0) * g.out[1] + o1) * g.out[2]) * g.cout;
+          std::copy(src, src + g.out[2] * g.cout, dst);
+        }
+  }
+  return true;
+}
+
+// The kernel gradient on the same padded grid as forward_shifted(): for kernel offset
+// (k0, k1), dW (k2 * cin, cout) = the shifted input rows, transposed, times dy laid out
+// on the grid (zeros where forward computed positions it then dropped).
+template <typename T>
+bool backward_kernel_shifted(const Geometry& g, const T* x, const T* dy, T* dw) {
+  for (int d = 0; d < 3; ++d)
+    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
+  const int64_t row_len = g.kernel[2] * g.cin;
+  // the product's height is row_len: short ones leave the GEMM's register tiles mostly
+  // empty. Measured (inst/bench/bench-conv.R), this beats im2col for 1-D convolutions only.
+  if (g.rank != 1 || g.groups != 1 || row_len < 64) return false;
+  std::array<int64_t, 3> P;
+  for (int d = 0; d < 3; ++d) P[d] = g.out[d] + g.kernel[d] - 1;
+  const int64_t grid = P[0] * P[1] * P[2];
+  const int64_t tail = ((g.kernel[0] - 1) * P[1] * P[2] + (g.kernel[1] - 1) * P[2] + g.kernel[2]) * g.cin;
+  const int64_t per_chunk = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(grid * std::max(g.cin, g.cout), 1));
+  std::vector<T> xp, dyg;
+  for (int64_t b0 = 0; b0 < g.batch; b0 += per_chunk) {
+    const int64_t nb = std::min(per_chunk, g.batch - b0);
+    const int64_t rows = nb * grid;
+    xp.assign(static_cast<size_t>(rows * g.cin + tail), T(0));
+    dyg.assign(static_cast<size_t>(rows * g.cout), T(0));
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int64_t i0 = 0; i0 < g.in[0]; ++i0) {
+        const int64_t q0 = i0 + g.pad[0];
+        if (q0 >= P[0]) continue;
+        for (int64_t i1 = 0; i1 < g.in[1]; ++i1) {
+          const int64_t q1 = i1 + g.pad[1];
+          if (q1 >= P[1]) continue;
+          const int64_t n2 = std::min(g.in[2], P[2] - g.pad[2]);
+          const T* src = x + (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * g.cin;
+          std::copy(src, src + n2 * g.cin, xp.data() + (((b * P[0] + q0) * P[1] + q1) * P[2] + g.pad[2]) * g.cin);
+        }
+      }
+      for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
+        for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
+          const T* src = dy + ((((b0 + b) * g.out[0] + o0) * g.out[1] + o1) * g.out[2]) * g.cout;
+          std::copy(src, src + g.out[2] * g.cout, dyg.data() + (((b * P[0] + o0) * P[1] + o1) * P[2]) * g.cout);
+        }
+    }
+    for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0)
+      for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
+        const T* a = xp.data() + (k0 * P[1] + k1) * P[2] * g.cin;
+        T* dwk = dw + (k0 * g.kernel[1] + k1) * row_len * g.cout;
+        gemm_strided<T>(b0 > 0, row_len, g.cout, rows, a, 1, g.cin, dyg.data(), g.cout, 1, dwk, g.cout);
+      }
+  }
+  return true;
+}
+
+// The input gradient of a stride-1 convolution is a forward convolution of dy with the
+// kernel flipped in space and transposed in channels, padded by kernel - 1 - pad before.
+template <typename T>
+bool backward_input_shifted(const Geometry& g, const T* dy, const T* w, T* dx) {
+  for (int d = 0; d < 3; ++d)
+    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
+  // the product's width is cin: narrow ones leave the GEMM's register tiles mostly empty.
+  // Measured (inst/bench/bench-conv.R), this beats im2col for 1-D convolutions only.
+  if (g.rank != 1 || g.groups != 1 || g.kernel[2] * g.cout < 16 || g.cin < 16) return false;
+  Geometry t = g;
+  t.cin = g.cout;
+  t.cout = g.cin;
+  for (int d = 0; d < 3; ++d) {
+    t.in[d] = g.out[d];
+    t.out[d] = g.in[d];
+    t.pad[d] = g.kernel[d] - 1 - g.pad[d];
+  }
+  const int64_t kp = g.kernel_positions();
+  std::vector<T> wt(static_cast<size_t>(kp * g.cin * g.cout));
+  for (int64_t k = 0; k < kp; ++k)
+    for (int64_t ci = 0; ci < g.cin; ++ci)
+      for (int64_t co = 0; co < g.cout; ++co)
+        wt[static_cast<size_t>(((kp - 1 - k) * g.cout + co) * g.cin + ci)] = w[(k * g.cin + ci) * g.cout + co];
+  return forward_shifted(t, dy, wt.data(), dx);
+}
+
 }  // namespace
 
 bool Geometry::pointwise() const {
@@ -158,6 +290,7 @@ void forward(const Geometry& g, const T* x, const T* w, T* y) {
     gemm_strided<T>(false, rows, g.cout, g.cin, x, g.cin, 1, w, g.cout, 1, y, g.cout);
     return;
   }
+  if (forward_shifted(g, x, w, y)) return;
   const int64_t og = g.cout_per_group(), K = g.kernel_positions() * g.cin_per_group();
   const int64_t chunk = chunk_rows(K, rows);
   std::vector<T> col(static_cast<size_t>(chunk * K));
@@ -180,6 +313,7 @@ void backward_input(const Geometry& g, const T* dy, const T* w, T* dx) {
     gemm_strided<T>(false, rows, g.cin, g.cout, dy, g.cout, 1, w, 1, g.cout, dx, g.cin);
     return;
   }
+  if (backward_input_shifted(g, dy, w, dx)) return;
   const int64_t og = g.cout_per_group(), K = g.kernel_positions() * g.cin_per_group();
   const int64_t chunk = chunk_rows(K, rows);
   std::vector<T> col(static_cast<size_t>(chunk * K));
@@ -206,6 +340,7 @@ void backward_kernel(const Geometry& g, const T* x, const T* dy, T* dw) {
     gemm_strided<T>(false, g.cin, g.cout, rows, x, 1, g.cin, dy, g.cout, 1, dw, g.cout);
     return;
   }
+  if (backward_kernel_shifted(g, x, dy, dw)) return;
   const int64_t chunk = chunk_rows(K, rows);
   std::vector<T> col(static_cast<size_t>(chunk * K));
   for (int64_t r0 = 0; r0 < rows; r0 += chunk) {

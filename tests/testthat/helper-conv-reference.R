@@ -111,3 +111,38 @@ expect_layer_grads <- function(layer, x, tolerance = 1e-6, ...) {
   set_weights(layer, ws)
   invisible()
 }
+
+# NumPy's arange(prod(dims)).reshape(dims) / scale, in Keras's index order.
+np_arange <- function(dims, scale = 1) {
+  aperm(array(seq_len(prod(dims)) - 1, rev(dims)), rev(seq_along(dims))) / scale
+}
+
+# A 1-D ConvLSTM in plain R (channels last, x[b, t, steps, channels]), from the
+# equations in Keras's ConvLSTMCell: the input convolution with the layer's strides,
+# padding and dilation, the recurrent one with "same" padding; gates i, f, c, o.
+ref_conv_lstm_1d <- function(x, kernel, recurrent_kernel, bias, strides = 1, padding = "valid", dilation = 1,
+                             h0 = NULL, c0 = NULL, mask = NULL, go_backwards = FALSE) {
+  sig <- function(v) 1 / (1 + exp(-v))
+  f <- dim(recurrent_kernel)[2]
+  steps <- dim(x)[2]
+  order <- if (go_backwards) rev(seq_len(steps)) else seq_len(steps)
+  h <- h0; c <- c0; outs <- list()
+  for (t in order) {
+    xt <- x[, t, , , drop = FALSE]
+    dim(xt) <- dim(x)[-2]
+    z <- ref_conv(xt, kernel, strides, padding, dilation)
+    if (is.null(h)) { h <- array(0, c(dim(z)[1:2], f)); c <- h }
+    z <- z + ref_conv(h, recurrent_kernel, 1, "same")
+    for (j in seq_len(4 * f)) z[, , j] <- z[, , j] + bias[j]
+    g <- function(k) z[, , (k - 1) * f + seq_len(f), drop = FALSE]
+    cn <- sig(g(2)) * c + sig(g(1)) * tanh(g(3))
+    hn <- sig(g(4)) * tanh(cn)
+    if (!is.null(mask)) {
+      keep <- array(mask[, t], dim(hn))
+      hn <- ifelse(keep, hn, h); cn <- ifelse(keep, cn, c)
+    }
+    h <- hn; c <- cn
+    outs[[length(outs) + 1L]] <- h
+  }
+  list(h = h, c = c, seq = outs)
+}

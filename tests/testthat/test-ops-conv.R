@@ -35,6 +35,30 @@ test_that("op_conv() matches the plain-R convolution in 1-D, 2-D and 3-D", {
   expect_equal(as.array(op_conv(x3, w3, padding = "same")), ref_conv(x3, w3, padding = "same"), tolerance = 1e-5)
 })
 
+test_that("op_conv() with stride 1 and many channels (no im2col) matches the plain-R convolution", {
+  set.seed(11)
+  x <- array(rnorm(3 * 7 * 8), c(3, 7, 8))
+  w <- array(rnorm(3 * 8 * 5), c(3, 8, 5))
+  for (p in c("valid", "same", "causal"))
+    expect_equal(as.array(op_conv(x, w, padding = p)), ref_conv(x, w, padding = p), tolerance = 1e-5)
+  x2 <- array(rnorm(2 * 5 * 4 * 6), c(2, 5, 4, 6))
+  w2 <- array(rnorm(3 * 3 * 6 * 4), c(3, 3, 6, 4))
+  for (p in c("valid", "same"))
+    expect_equal(as.array(op_conv(x2, w2, padding = p)), ref_conv(x2, w2, padding = p), tolerance = 1e-5)
+  w2e <- array(rnorm(2 * 4 * 6 * 3), c(2, 4, 6, 3))    # even kernel: more padding after than before
+  expect_equal(as.array(op_conv(x2, w2e, padding = "same")), ref_conv(x2, w2e, padding = "same"), tolerance = 1e-5)
+  x3 <- array(rnorm(1 * 3 * 4 * 3 * 8), c(1, 3, 4, 3, 8))
+  w3 <- array(rnorm(2 * 2 * 2 * 8 * 2), c(2, 2, 2, 8, 2))
+  expect_equal(as.array(op_conv(x3, w3, padding = "same")), ref_conv(x3, w3, padding = "same"), tolerance = 1e-5)
+  expect_grad(function(a, b) op_conv(a, b, padding = "same"), x[1:2, 1:4, ], w[, , 1:2])
+  # gradients on the same path: kernel * channels of at least 16 on both sides
+  expect_grad(function(a, b) op_conv(a, b, padding = "causal"), x[1:2, 1:4, ], array(rnorm(3 * 8 * 6), c(3, 8, 6)))
+  xg <- array(rnorm(1 * 3 * 4 * 6), c(1, 3, 4, 6))
+  wg <- array(rnorm(2 * 3 * 6 * 6), c(2, 3, 6, 6))
+  expect_grad(function(a, b) op_conv(a, b, padding = "same"), xg, wg)
+  expect_grad(function(a, b) op_conv(a, b), xg, wg)
+})
+
 test_that("op_conv() computes in float64 and handles channels_first", {
   set.seed(2)
   x <- array(rnorm(2 * 7 * 3), c(2, 7, 3))

@@ -1,0 +1,102 @@
+# Convolution (src/core/conv.cpp: im2col + the packed GEMM) against PyTorch's conv1d /
+# conv2d on CPU, float32, one thread each, at sizes a CNN-LSTM forecaster and a
+# ConvLSTM use.
+#
+#   Rscript inst/bench/bench-conv.R
+#
+# Times forward (no gradient recording) and forward+backward (gradients for the input
+# and the kernel of sum(output)), best of several runs in process CPU time, runs
+# inst/bench/bench_conv_torch.py (Debian's python3-torch with libopenblas0-openmp; set
+# RECURRENT_PYTHON for another interpreter) on the same shapes, and prints the ratio
+# torch time / our time (> 1: we are faster). Ours take channels-last inputs, torch
+# its native channels-first ones.
+
+suppressPackageStartupMessages(library(recurrent))
+cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
+with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
+gradients <- utils::getFromNamespace("gradients", "recurrent")
+
+# rank, batch, length (or height = width), in channels, filters, kernel, padding
+shapes <- list(
+  list(1, 32, 64, 1, 16, 3, "same"),     # CNN-LSTM on a univariate series (sunspots)
+  list(1, 32, 128, 8, 32, 3, "same"),    # CNN-LSTM, multivariate
+  list(1, 64, 256, 32, 64, 5, "valid"),  # a deeper 1-D conv block
+  list(2, 160, 16, 1, 64, 3, "same"),    # ConvLSTM input conv: 16 clips x 10 frames, 16x16, 16 filters x 4 gates
+  list(2, 16, 16, 16, 64, 3, "same"),    # ConvLSTM recurrent conv per step
+  list(2, 8, 32, 32, 128, 3, "same"),    # larger ConvLSTM step: 32x32 frames, 32 filters
+  list(2, 64, 32, 3, 32, 3, "valid")     # CNN on frames inside time_distributed()
+)
+
+clock <- function() { p <- proc.time(); p[["user.self"]] + p[["sys.self"]] }
+best_time <- function(fn, min_total = 1, min_reps = 3, max_reps = 30) {
+  fn()
+  n <- 1
+  repeat {
+    t0 <- clock()
+    for (i in seq_len(n)) fn()
+    el <- clock() - t0
+    if (el >= 0.05) break
+    n <- n * 2
+  }
+  times <- el / n
+  total <- el
+  while (length(times) < min_reps || (total < min_total && length(times) < max_reps)) {
+    t0 <- clock()
+    for (i in seq_len(n)) fn()
+    el <- clock() - t0
+    times <- c(times, el / n)
+    total <- total + el
+  }
+  min(times)
+}
+
+bench_ours <- function(rank, B, S, C, F, K, pad) {
+  f32 <- function(dims, sd) as_tensor(array(stats::rnorm(prod(dims), sd = sd), dims), "float32")
+  x <- f32(c(B, rep(S, rank), C), 1)
+  w <- f32(c(rep(K, rank), C, F), 0.1)
+  xv <- cpp_variable(x, "float32")
+  wv <- cpp_variable(w, "float32")
+  fwd <- function() op_conv(x, w, padding = pad)
+  fwdbwd <- function() with_gradient_recording(gradients(op_sum(op_conv(xv, wv, padding = pad)), list(xv, wv)))
+  invisible(gc())
+  c(fwd = best_time(fwd), fwdbwd = best_time(fwdbwd))
+}
+
+run_torch <- function() {
+  py <- Sys.getenv("RECURRENT_PYTHON", "/usr/bin/python3")
+  script <- file.path("inst", "bench", "bench_conv_torch.py")
+  if (!file.exists(script)) script <- system.file("bench", "bench_conv_torch.py", package = "recurrent")
+  specs <- vapply(shapes, function(s) paste(unlist(s), collapse = ","), "")
+  out <- tryCatch(system2(py, c(shQuote(script), 1, specs), stdout = TRUE, stderr = TRUE),
+                  error = function(e) character(), warning = function(w) character())
+  header <- grep("^#", out, value = TRUE)
+  rows <- grep("^[123],", out, value = TRUE)
+  if (!length(rows)) {
+    message("PyTorch benchmark did not run (", py, "): ", paste(utils::tail(out, 3), collapse = " "))
+    return(list(header = header, data = NULL))
+  }
+  list(header = header, data = utils::read.csv(text = c("rank,B,S,C,F,K,pad,fwd_s,fwdbwd_s", rows)))
+}
+
+cpu <- tryCatch(sub(".*: *", "", grep("model name", readLines("/proc/cpuinfo"), value = TRUE)[1]),
+                error = function(e) "unknown")
+cat(sprintf("# recurrent %s, float32, one thread; CPU: %s\n", utils::packageVersion("recurrent"), cpu))
+ours <- do.call(rbind, lapply(shapes, function(s) {
+  t <- do.call(bench_ours, s)
+  data.frame(rank = s[[1]], B = s[[2]], S = s[[3]], C = s[[4]], F = s[[5]], K = s[[6]], pad = s[[7]],
+             fwd_s = t[["fwd"]], fwdbwd_s = t[["fwdbwd"]])
+}))
+torch <- run_torch()
+cat(paste0(torch$header, "\n"), sep = "")
+flops <- with(ours, 2 * B * S^rank * C * F * K^rank)  # multiply-adds of a stride-1 "same" conv, x2
+tab <- data.frame(shape = with(ours, sprintf("%dD B%d S%d C%d F%d K%d %s", rank, B, S, C, F, K, pad)),
+                  fwd_ms = 1000 * ours$fwd_s, fwd_GFLOPs = flops / ours$fwd_s / 1e9,
+                  fwdbwd_ms = 1000 * ours$fwdbwd_s)
+if (!is.null(torch$data)) {
+  tab$torch_fwd_ms <- 1000 * torch$data$fwd_s
+  tab$torch_fwdbwd_ms <- 1000 * torch$data$fwdbwd_s
+  tab$ratio_fwd <- torch$data$fwd_s / ours$fwd_s
+  tab$ratio_fwdbwd <- torch$data$fwdbwd_s / ours$fwdbwd_s
+}
+options(width = 200)
+print(format(tab, digits = 3), row.names = FALSE)
