@@ -269,7 +269,8 @@ bind_batch_arrays <- function(arrs) {
 #' 1-based positions, both ends included) or listed in `which`.
 #'
 #' @param object A model or layer.
-#' @param from,to `NULL`, a layer name or a 1-based position.
+#' @param from,to `NULL`, a layer name or a 1-based position (negative
+#'   positions count from the end: -1 is the last layer).
 #' @param which `NULL`, or layer names or positions.
 #' @returns `object`, invisibly (modified in place).
 #' @examples
@@ -309,10 +310,12 @@ set_trainable_range <- function(object, value, from, to, which, call) {
                        class = c("recurrent_error_argument", "recurrent_error"), call = call)
       return(p)
     }
-    if (!is.numeric(x) || anyNA(x) || any(x < 1 | x > length(layers) | x != trunc(x)))
-      cli::cli_abort(c("{.arg {arg}} must be layer names or 1-based positions.", x = "Got {.obj_type_friendly {x}}."),
+    n <- length(layers)
+    if (!is.numeric(x) || anyNA(x) || any(x == 0 | abs(x) > n | x != trunc(x)))
+      cli::cli_abort(c("{.arg {arg}} must be layer names or positions: 1 to {n}, or -1 to -{n} counting from the end.",
+                       x = "Got {if (is.numeric(x)) x else describe_value(x)}."),
                      class = c("recurrent_error_argument", "recurrent_error"), call = call)
-    as.integer(x)
+    as.integer(ifelse(x < 0, n + 1 + x, x))
   }
   if (!is.null(which)) {
     idx <- pos(which, "which")

@@ -27,8 +27,17 @@ add_symbolic_dispatch <- function(fn, name) {
 
 local({
   ns <- topenv()
+  originals <- list(); wrapped <- list()
   for (nm in setdiff(grep("^op_", ls(ns), value = TRUE), symbolic_passthrough_ops)) {
     fn <- get(nm, envir = ns)
-    if (is.function(fn) && !is.primitive(fn)) assign(nm, add_symbolic_dispatch(fn, nm), envir = ns)
+    if (!is.function(fn) || is.primitive(fn)) next
+    # aliases (op_pmax <- op_maximum) stay one and the same function
+    same <- Position(function(o) identical(o, fn), originals)
+    if (is.na(same)) {
+      originals[[length(originals) + 1L]] <- fn
+      wrapped[[length(wrapped) + 1L]] <- add_symbolic_dispatch(fn, nm)
+      same <- length(wrapped)
+    }
+    assign(nm, wrapped[[same]], envir = ns)
   }
 })
