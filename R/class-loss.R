@@ -80,3 +80,7 @@ wrap_user_loss <- function(obj) {
   obj[[name]] <- value
   x
 }
+
+#' @rdname Loss
+#' @export
+new_loss_class <- Loss

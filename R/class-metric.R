@@ -123,3 +123,7 @@ wrap_user_metric <- function(obj) {
   structure(f, metric = obj, class = c("recurrent_metric", paste0("custom.", class(obj)[1]),
                                        "keras.src.metrics.metric.Metric", "function"))
 }
+
+#' @rdname Metric
+#' @export
+new_metric_class <- Metric

@@ -107,3 +107,7 @@ wrap_user_constraint <- function(obj) {
   obj[[name]] <- value
   x
 }
+
+#' @rdname LearningRateSchedule
+#' @export
+new_learning_rate_schedule_class <- LearningRateSchedule

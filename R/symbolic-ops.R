@@ -225,10 +225,9 @@ ops_keras_names <- c("+" = "add", "-" = "subtract", "*" = "multiply", "/" = "tru
 #' @name symbolic-operators
 NULL
 
-#' @rdname symbolic-operators
-#' @export
-Ops.recurrent_symbolic_tensor <- function(e1, e2) {
-  generic <- .Generic
+# Operators with a symbolic operand (called by Ops.recurrent_tensor(), which is also
+# the Ops method of symbolic tensors: see zzz-symbolic-dispatch.R).
+symbolic_ops_generic <- function(generic, e1, e2) {
   if (missing(e2)) {
     if (generic == "+") return(e1)
     name <- switch(generic, "-" = "negative", "!" = "logical_not",

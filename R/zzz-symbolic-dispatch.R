@@ -41,3 +41,7 @@ local({
     assign(nm, wrapped[[same]], envir = ns)
   }
 })
+
+#' @rdname symbolic-operators
+#' @export
+Ops.recurrent_symbolic_tensor <- Ops.recurrent_tensor

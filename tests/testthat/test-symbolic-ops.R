@@ -21,6 +21,11 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical(x[, 2:5, ]$shape, list(NULL, 4L, 3L))
   expect_identical(exp(x)$shape, list(NULL, 10L, 3L))
   expect_identical(t(op_mean(x, axis = 1))$shape, list(3L, 10L))
+  # an eager tensor (or a variable) on the left of a symbolic one
+  expect_identical((op_convert_to_tensor(2) * x)$shape, list(NULL, 10L, 3L))
+  v <- layer_dense(units = 3)
+  v$build(list(NULL, 3L))
+  expect_identical((v$bias + x)$shape, list(NULL, 10L, 3L))
   ids <- keras_input(shape = 5, dtype = "int32")
   oh <- op_one_hot(ids, 7)
   expect_identical(oh$shape, list(NULL, 5L, 7L))
