@@ -277,7 +277,9 @@ aperm.recurrent_symbolic_tensor <- function(a, perm = NULL, ...) op_transpose(a,
 #' @export
 `[.recurrent_symbolic_tensor` <- function(x, ..., drop = TRUE) {
   idx <- capture_index_args(sys.call(), parent.frame(), ...length())
-  symbolic_op("get_item", function(x) tensor_subset(x, idx, drop), list(x = x))
+  if (!isTRUE(drop)) recurrent_abort("{.arg drop} = FALSE is not supported when indexing tensors.")
+  # the index goes in the node's arguments (its config); an index may itself be symbolic
+  symbolic_op("get_item", function(x, key) tensor_subset(x, key), list(x = x, key = idx))
 }
 
 #' @rdname symbolic-operators

@@ -93,6 +93,12 @@ test_that("operation nodes describe themselves for serialization", {
   expect_identical(cfg$args$x, list(slot = 1L))
   expect_equal(cfg$args$newshape, c(-1, 2, 3))
   expect_match(format(model), "reshape (Reshape)", fixed = TRUE, all = FALSE)
+  # indexing keeps its index in the config (an empty index is NULL)
+  z <- keras_input(shape = c(4, 3))
+  m2 <- keras_model(z, z[, 2:3, -1])
+  cfg2 <- get_layer(m2, index = 2)$get_config()
+  expect_identical(cfg2$op, "get_item")
+  expect_identical(cfg2$args$key, list(NULL, 2:3, -1))
 })
 
 test_that("`[` on eager tensors indexes like keras3 (1-based, negative from the end)", {
@@ -111,4 +117,17 @@ test_that("a masked tensor exposes its mask as `_keras_mask`", {
   y <- emb(matrix(c(1L, 0L, 2L, 0L), 2))
   expect_equal(as.array(y$`_keras_mask`), matrix(c(TRUE, FALSE, TRUE, FALSE), 2))
   expect_null(op_convert_to_tensor(1)$`_keras_mask`)
+})
+
+test_that("a functional model with op nodes saves and loads with the same predictions", {
+  clear_session()
+  x <- keras_input(shape = c(4, 2))
+  y <- op_mean(layer_lstm(x, 3, return_sequences = TRUE), axis = 2) * 2 + op_sum(x[, 1, ], axis = 2, keepdims = TRUE)
+  m <- keras_model(x, y)
+  f <- withr::local_tempfile(fileext = ".keras")
+  save_model(m, f)
+  m2 <- load_model(f)
+  set.seed(5)
+  a <- array(runif(16), c(2, 4, 2))
+  expect_equal(predict(m2, a, verbose = 0), predict(m, a, verbose = 0))
 })
