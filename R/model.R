@@ -136,7 +136,7 @@ unwrap_model <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
 Model <- function(classname, initialize = NULL, call = NULL, build = NULL, get_config = NULL, ...,
                   public = list(), private = list(), active = list(), inherit = NULL,
                   parent_env = parent.frame()) {
-  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), list(...))
+  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), rlang::list2(...))
   members <- members[!vapply(members, is.null, TRUE)]
   for (nm in names(public)) members[[nm]] <- public[[nm]]
   as_model_constructor(new_r6_layer_class(classname, members, private, active, inherit, parent_env, base = ModelBase))

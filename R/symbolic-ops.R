@@ -173,7 +173,7 @@ opnode_call_args <- function(fn, env) {
   args <- list()
   for (nm in names(formals(fn))) {
     if (nm == "...") {
-      args <- c(args, eval(quote(list(...)), env))
+      args <- c(args, eval(quote(rlang::list2(...)), env))
       next
     }
     if (eval(call("missing", as.name(nm)), env)) next

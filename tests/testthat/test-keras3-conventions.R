@@ -107,3 +107,21 @@ test_that("inputs of every dtype: 'int', integer and logical arrays into recurre
   model <- keras_model_sequential(input_shape = c(3, 2)) |> layer_simple_rnn(2)
   expect_equal(predict(model, xi, verbose = 0), predict(model, xi * 1.0, verbose = 0))
 })
+
+test_that("trailing commas are accepted where keras3 accepts them", {
+  model <- keras_model_sequential(input_shape = c(3, 2), ) |> layer_lstm(2, kernel_initializer = "ones", )
+  compile(model, optimizer = "adam", loss = "mse", metrics = "mae", )
+  a <- array(1, c(2, 3, 2))
+  h <- fit(model, a, matrix(0, 2, 2), epochs = 2, verbose = 0, )
+  expect_length(h$metrics$loss, 2)
+  expect_identical(dim(predict(model, a, verbose = 0, )), c(2L, 2L))
+  expect_named(evaluate(model, a, matrix(0, 2, 2), verbose = 0, ), c("loss", "mae"))
+  expect_identical(shape(1, 2, ), shape(1, 2))
+  scale <- Layer("Scale", initialize = function(k, ...) {
+    super$initialize(...)
+    self$k <- k
+  }, call = function(x) x * self$k, build = NULL, get_config = NULL, extra_field = 1, )
+  expect_equal(as.array(scale(k = 3, )(matrix(1, 1, 2))), matrix(3, 1, 2))
+  lc <- Loss("L", call = function(y_true, y_pred) op_mean(op_abs(y_true - y_pred), axis = -1), )
+  expect_equal(as.numeric(as.array(lc()(matrix(c(1, 3), 1), matrix(c(0, 0), 1)))), 2)
+})
