@@ -1,7 +1,8 @@
 # Runs last (files are collated alphabetically): every op_*() function of the
 # package gets a first line that sends calls with symbolic arguments to
 # symbolic_op_call() (symbolic-ops.R). Only supplied arguments are looked at, so
-# defaults are not forced early; the check costs one inherits() per argument.
+# defaults are not forced early; for tensor and number arguments the check is two
+# primitive calls per argument.
 
 # Internal helpers must not be named op_*: every op_* function gets the check.
 # Ops that describe a tensor rather than compute one.
@@ -11,8 +12,11 @@ symbolic_passthrough_ops <- c("op_shape", "op_ndim", "op_size", "op_dtype", "op_
 add_symbolic_dispatch <- function(fn, name) {
   fmls <- names(formals(fn))
   checks <- lapply(fmls, function(nm) {
-    if (nm == "...") return(quote((...length() > 0L && is_symbolic_arg(list(...)))))
-    bquote((!missing(.(as.name(nm))) && is_symbolic_arg(.(as.name(nm)))))
+    if (nm == "...") return(quote((...length() > 0L && is_symbolic_arg(rlang::list2(...)))))
+    # primitives first: tensors (external pointers) and numbers are ruled out
+    # without a function call
+    a <- as.name(nm)
+    bquote((!missing(.(a)) && (is.environment(.(a)) || is.list(.(a))) && is_symbolic_arg(.(a))))
   })
   if (!length(checks)) return(fn)
   cond <- Reduce(function(a, b) call("||", a, b), checks)
