@@ -184,7 +184,7 @@ opnode_call_args <- function(fn, env) {
 
 # Called by each op_*() function when an argument is symbolic.
 symbolic_op_call <- function(op_name, fn, env) {
-  symbolic_op(sub("^op_", "", op_name), fn, opnode_call_args(fn, env))
+  symbolic_op(sub("^(op|activation)_", "", op_name), fn, opnode_call_args(fn, env))
 }
 
 # ---- operators, math and summary functions on symbolic tensors ---------------------

@@ -1,10 +1,13 @@
-# Runs last (files are collated alphabetically): every op_*() function of the
-# package gets a first line that sends calls with symbolic arguments to
+# Runs last (files are collated alphabetically): every op_*() and activation_*()
+# function of the package gets a first line that sends calls with symbolic arguments to
 # symbolic_op_call() (symbolic-ops.R). Only supplied arguments are looked at, so
 # defaults are not forced early; for tensor and number arguments the check is two
 # primitive calls per argument.
 
 # Internal helpers must not be named op_*: every op_* function gets the check.
+# Internal helpers named activation_* (they take functions and names, never tensors).
+symbolic_internal <- c("activation_name", "activation_table")
+
 # Ops that describe a tensor rather than compute one.
 symbolic_passthrough_ops <- c("op_shape", "op_ndim", "op_size", "op_dtype", "op_is_tensor",
                               "op_convert_to_numpy", "op_convert_to_array")
@@ -32,7 +35,7 @@ add_symbolic_dispatch <- function(fn, name) {
 local({
   ns <- topenv()
   originals <- list(); wrapped <- list()
-  for (nm in setdiff(grep("^op_", ls(ns), value = TRUE), symbolic_passthrough_ops)) {
+  for (nm in setdiff(grep("^(op|activation)_", ls(ns), value = TRUE), c(symbolic_passthrough_ops, symbolic_internal))) {
     fn <- get(nm, envir = ns)
     if (!is.function(fn) || is.primitive(fn)) next
     # aliases (op_pmax <- op_maximum) stay one and the same function

@@ -35,6 +35,9 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical(op_reshape(v, c(-1, 2))$shape, list(NULL, 2L))
   expect_identical(op_mean(v, axis = 2)$shape, list(NULL, 4L))
   expect_identical(op_shape(v), shape(NA, NA, 4))
+  # activation functions are ops too
+  expect_identical(activation_relu(x)$shape, list(NULL, 10L, 3L))
+  expect_identical(activation_softmax(op_mean(x, axis = 2))$shape, list(NULL, 3L))
 })
 
 test_that("a functional model through ops predicts what base R computes", {
@@ -46,6 +49,8 @@ test_that("a functional model through ops predicts what base R computes", {
   a <- array(runif(24), c(2, 4, 3))
   expected <- apply(a, c(1, 3), mean) * 2 - a[, 1, ] + rowSums(a[, 4, 2:3])
   expect_equal(predict(model, a, verbose = 0), expected, tolerance = 1e-6)
+  relu_model <- keras_model(x, activation_relu(x - 0.5))
+  expect_equal(predict(relu_model, a, verbose = 0), pmax(a - 0.5, 0), tolerance = 1e-6)
 
   # one-hot of integer ids, cast, comparison
   ids <- keras_input(shape = 3, dtype = "int32")
