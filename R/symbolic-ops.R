@@ -130,8 +130,8 @@ symbolic_op <- function(op_name, fn, args) {
 # Shapes and dtypes of an op's outputs: the op runs on placeholders filled with
 # ones (valid for 1-based ids and for logs and divisions), unknown dims set to 2 and
 # then 3; a dim that differs between the runs is unknown. If only the second run
-# fails (an op that fixes an unknown dim, such as a reshape to a constant shape),
-# the first run's shapes stand.
+# fails, the first run's shapes stand; if the first fails, unknown dims of 1 are
+# tried (an op that fixes an unknown dim, such as a reshape to a constant shape).
 opnode_output_specs <- function(layer, inputs) {
   run <- function(fill) {
     vals <- lapply(inputs, function(kt) {
@@ -140,7 +140,18 @@ opnode_output_specs <- function(layer, inputs) {
     })
     without_gradient_recording(layer$call(vals))
   }
+  unknown <- any_unknown_dim(inputs)
+  fixed_by_op <- FALSE
   out1 <- rlang::try_fetch(run(2L), error = function(cnd) {
+    # an op that fixes the batch size itself (a reshape to a constant shape) works
+    # only with batch 1, as Keras's symbolic shape rules allow
+    if (unknown) {
+      one <- tryCatch(run(1L), error = function(e) NULL)
+      if (!is.null(one)) {
+        fixed_by_op <<- TRUE
+        return(one)
+      }
+    }
     if (names_its_cause(cnd)) return(rlang::zap())
     cli::cli_abort("Operation {.fn op_{layer$op_name}} failed on symbolic input{?s} of shape {shape_strings(inputs)}.",
                    parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
@@ -152,7 +163,7 @@ opnode_output_specs <- function(layer, inputs) {
                      x = "It returned {.obj_type_friendly {out1}}."),
                    class = c("recurrent_error_call", "recurrent_error"), call = NULL)
   shapes <- lapply(outs1, function(o) as.list(cpp_shape(o)))
-  if (any_unknown_dim(inputs)) {
+  if (unknown && !fixed_by_op) {
     out2 <- tryCatch(run(3L), error = function(e) NULL)
     outs2 <- flatten_tensors(out2)
     for (i in seq_along(shapes)) {

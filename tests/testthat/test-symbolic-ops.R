@@ -12,6 +12,7 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical((x == x)$dtype, "bool")
   expect_identical(op_cast(x, "int32")$dtype, "int32")
   expect_identical(op_reshape(x, c(-1, 30))$shape, list(NULL, 30L))
+  expect_identical(op_reshape(x, c(5, 6))$shape, list(5L, 6L))   # Keras: the new shape as given
   expect_identical(op_concatenate(list(x, x * 2), axis = -1)$shape, list(NULL, 10L, 6L))
   expect_identical(op_expand_dims(x, 2)$shape, list(NULL, 1L, 10L, 3L))
   expect_identical(op_mean(x, axis = 2)$shape, list(NULL, 3L))
