@@ -137,3 +137,10 @@ test_that("a functional model with op nodes saves and loads with the same predic
   a <- array(runif(16), c(2, 4, 2))
   expect_equal(predict(m2, a, verbose = 0), predict(m, a, verbose = 0))
 })
+
+test_that("`[` on tensors passes gradients to the entries it picks", {
+  set.seed(9)
+  a <- array(rnorm(24), c(2, 3, 4))
+  expect_grad(function(x) x[, 2:3, -1], a)
+  expect_grad(function(x) x[2, c(3, 1, 3), ], a)
+})
