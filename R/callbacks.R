@@ -105,7 +105,7 @@ Callback <- function(classname, on_epoch_begin = NULL, on_epoch_end = NULL, on_t
                   on_test_batch_begin = on_test_batch_begin, on_test_batch_end = on_test_batch_end,
                   on_predict_begin = on_predict_begin, on_predict_end = on_predict_end,
                   on_predict_batch_begin = on_predict_batch_begin, on_predict_batch_end = on_predict_batch_end)
-  members <- c(Filter(Negate(is.null), members), list(...), public)
+  members <- c(Filter(Negate(is.null), members), rlang::list2(...), public)
   parent <- if (is.null(inherit)) CallbackBase else attr(inherit, "r6_class")
   # do.call() hands R6Class() the parent generator itself (it would otherwise look the
   # name up in parent_env)

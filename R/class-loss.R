@@ -55,7 +55,7 @@ UserLossBase <- R6::R6Class("Loss",
 #' @export
 Loss <- function(classname, call = NULL, ..., public = list(), private = list(), active = list(),
                  inherit = NULL, parent_env = parent.frame()) {
-  members <- c(list(call = call), list(...), public)
+  members <- c(list(call = call), rlang::list2(...), public)
   gen <- new_user_r6_class(classname, members, private, active, inherit, parent_env, base = UserLossBase)
   make_user_constructor(gen, wrap_user_loss, "recurrent_loss_class")
 }
@@ -80,3 +80,7 @@ wrap_user_loss <- function(obj) {
   obj[[name]] <- value
   x
 }
+
+#' @rdname Loss
+#' @export
+new_loss_class <- Loss

@@ -102,7 +102,7 @@ UserMetricBase <- R6::R6Class("Metric",
 Metric <- function(classname, initialize = NULL, update_state = NULL, result = NULL, ...,
                    public = list(), private = list(), active = list(), inherit = NULL,
                    parent_env = parent.frame()) {
-  members <- c(list(initialize = initialize, update_state = update_state, result = result), list(...), public)
+  members <- c(list(initialize = initialize, update_state = update_state, result = result), rlang::list2(...), public)
   # the user's update_state() and result() run behind the base class's, which turn
   # off gradient recording and make the result an R value
   for (nm in c("update_state", "result")) {
@@ -123,3 +123,7 @@ wrap_user_metric <- function(obj) {
   structure(f, metric = obj, class = c("recurrent_metric", paste0("custom.", class(obj)[1]),
                                        "keras.src.metrics.metric.Metric", "function"))
 }
+
+#' @rdname Metric
+#' @export
+new_metric_class <- Metric

@@ -68,7 +68,7 @@ UserConstraintBase <- R6::R6Class("Constraint",
 LearningRateSchedule <- function(classname, call = NULL, initialize = NULL, get_config = NULL, ...,
                                  public = list(), private = list(), active = list(), inherit = NULL,
                                  parent_env = parent.frame()) {
-  members <- c(list(call = call, initialize = initialize, get_config = get_config), list(...), public)
+  members <- c(list(call = call, initialize = initialize, get_config = get_config), rlang::list2(...), public)
   gen <- new_user_r6_class(classname, members, private, active, inherit, parent_env, base = UserScheduleBase)
   make_user_constructor(gen, wrap_user_schedule, "recurrent_schedule_class")
 }
@@ -78,7 +78,7 @@ LearningRateSchedule <- function(classname, call = NULL, initialize = NULL, get_
 Constraint <- function(classname, call = NULL, get_config = NULL, ...,
                        public = list(), private = list(), active = list(), inherit = NULL,
                        parent_env = parent.frame()) {
-  members <- c(list(call = call, get_config = get_config), list(...), public)
+  members <- c(list(call = call, get_config = get_config), rlang::list2(...), public)
   gen <- new_user_r6_class(classname, members, private, active, inherit, parent_env, base = UserConstraintBase)
   make_user_constructor(gen, wrap_user_constraint, "recurrent_constraint_class")
 }
@@ -107,3 +107,7 @@ wrap_user_constraint <- function(obj) {
   obj[[name]] <- value
   x
 }
+
+#' @rdname LearningRateSchedule
+#' @export
+new_learning_rate_schedule_class <- LearningRateSchedule

@@ -85,7 +85,7 @@ Layer <- function(classname, initialize = NULL, call = NULL, build = NULL, get_c
   if (!is.character(classname) || length(classname) != 1 || !nzchar(classname))
     cli::cli_abort(c("{.arg classname} must be a single non-empty string.", x = "Got {.obj_type_friendly {classname}}."),
                    class = c("recurrent_error_argument", "recurrent_error"))
-  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), list(...))
+  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), rlang::list2(...))
   members <- members[!vapply(members, is.null, TRUE)]
   if (length(members) && (is.null(names(members)) || any(names(members) == "")))
     cli::cli_abort("All members passed to {.fn Layer} through {.arg ...} must be named.",
@@ -216,7 +216,7 @@ capture_supplied_args <- function(env, fn) {
   for (nm in nms) {
     if (!eval(call("missing", as.name(nm)), env)) args[nm] <- list(get(nm, envir = env))
   }
-  if ("..." %in% names(formals(fn))) args <- c(args, eval(quote(list(...)), env))
+  if ("..." %in% names(formals(fn))) args <- c(args, eval(quote(rlang::list2(...)), env))
   args
 }
 

@@ -136,7 +136,7 @@ unwrap_model <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
 Model <- function(classname, initialize = NULL, call = NULL, build = NULL, get_config = NULL, ...,
                   public = list(), private = list(), active = list(), inherit = NULL,
                   parent_env = parent.frame()) {
-  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), list(...))
+  members <- c(list(initialize = initialize, call = call, build = build, get_config = get_config), rlang::list2(...))
   members <- members[!vapply(members, is.null, TRUE)]
   for (nm in names(public)) members[[nm]] <- public[[nm]]
   as_model_constructor(new_r6_layer_class(classname, members, private, active, inherit, parent_env, base = ModelBase))
@@ -271,7 +271,8 @@ bind_batch_arrays <- function(arrs) {
 #' 1-based positions, both ends included) or listed in `which`.
 #'
 #' @param object A model or layer.
-#' @param from,to `NULL`, a layer name or a 1-based position.
+#' @param from,to `NULL`, a layer name or a 1-based position (negative
+#'   positions count from the end: -1 is the last layer).
 #' @param which `NULL`, or layer names or positions.
 #' @returns `object`, invisibly (modified in place).
 #' @examples
@@ -311,10 +312,12 @@ set_trainable_range <- function(object, value, from, to, which, call) {
                        class = c("recurrent_error_argument", "recurrent_error"), call = call)
       return(p)
     }
-    if (!is.numeric(x) || anyNA(x) || any(x < 1 | x > length(layers) | x != trunc(x)))
-      cli::cli_abort(c("{.arg {arg}} must be layer names or 1-based positions.", x = "Got {.obj_type_friendly {x}}."),
+    n <- length(layers)
+    if (!is.numeric(x) || anyNA(x) || any(x == 0 | abs(x) > n | x != trunc(x)))
+      cli::cli_abort(c("{.arg {arg}} must be layer names or positions: 1 to {n}, or -1 to -{n} counting from the end.",
+                       x = "Got {if (is.numeric(x)) x else describe_value(x)}."),
                      class = c("recurrent_error_argument", "recurrent_error"), call = call)
-    as.integer(x)
+    as.integer(ifelse(x < 0, n + 1 + x, x))
   }
   if (!is.null(which)) {
     idx <- pos(which, "which")

@@ -43,7 +43,7 @@
 #' @export
 shape <- function(...) {
   dims <- list()
-  for (arg in list(...)) dims <- c(dims, shape_dims(arg))
+  for (arg in rlang::list2(...)) dims <- c(dims, shape_dims(arg))
   structure(dims, class = "keras_shape")
 }
 

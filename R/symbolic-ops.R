@@ -130,8 +130,8 @@ symbolic_op <- function(op_name, fn, args) {
 # Shapes and dtypes of an op's outputs: the op runs on placeholders filled with
 # ones (valid for 1-based ids and for logs and divisions), unknown dims set to 2 and
 # then 3; a dim that differs between the runs is unknown. If only the second run
-# fails (an op that fixes an unknown dim, such as a reshape to a constant shape),
-# the first run's shapes stand.
+# fails, the first run's shapes stand; if the first fails, unknown dims of 1 are
+# tried (an op that fixes an unknown dim, such as a reshape to a constant shape).
 opnode_output_specs <- function(layer, inputs) {
   run <- function(fill) {
     vals <- lapply(inputs, function(kt) {
@@ -140,7 +140,18 @@ opnode_output_specs <- function(layer, inputs) {
     })
     without_gradient_recording(layer$call(vals))
   }
+  unknown <- any_unknown_dim(inputs)
+  fixed_by_op <- FALSE
   out1 <- rlang::try_fetch(run(2L), error = function(cnd) {
+    # an op that fixes the batch size itself (a reshape to a constant shape) works
+    # only with batch 1, as Keras's symbolic shape rules allow
+    if (unknown) {
+      one <- tryCatch(run(1L), error = function(e) NULL)
+      if (!is.null(one)) {
+        fixed_by_op <<- TRUE
+        return(one)
+      }
+    }
     if (names_its_cause(cnd)) return(rlang::zap())
     cli::cli_abort("Operation {.fn op_{layer$op_name}} failed on symbolic input{?s} of shape {shape_strings(inputs)}.",
                    parent = cnd, class = c("recurrent_error_call", "recurrent_error"), call = NULL)
@@ -152,7 +163,7 @@ opnode_output_specs <- function(layer, inputs) {
                      x = "It returned {.obj_type_friendly {out1}}."),
                    class = c("recurrent_error_call", "recurrent_error"), call = NULL)
   shapes <- lapply(outs1, function(o) as.list(cpp_shape(o)))
-  if (any_unknown_dim(inputs)) {
+  if (unknown && !fixed_by_op) {
     out2 <- tryCatch(run(3L), error = function(e) NULL)
     outs2 <- flatten_tensors(out2)
     for (i in seq_along(shapes)) {
@@ -173,7 +184,7 @@ opnode_call_args <- function(fn, env) {
   args <- list()
   for (nm in names(formals(fn))) {
     if (nm == "...") {
-      args <- c(args, eval(quote(list(...)), env))
+      args <- c(args, eval(quote(rlang::list2(...)), env))
       next
     }
     if (eval(call("missing", as.name(nm)), env)) next
@@ -184,7 +195,7 @@ opnode_call_args <- function(fn, env) {
 
 # Called by each op_*() function when an argument is symbolic.
 symbolic_op_call <- function(op_name, fn, env) {
-  symbolic_op(sub("^op_", "", op_name), fn, opnode_call_args(fn, env))
+  symbolic_op(sub("^(op|activation)_", "", op_name), fn, opnode_call_args(fn, env))
 }
 
 # ---- operators, math and summary functions on symbolic tensors ---------------------
@@ -225,10 +236,9 @@ ops_keras_names <- c("+" = "add", "-" = "subtract", "*" = "multiply", "/" = "tru
 #' @name symbolic-operators
 NULL
 
-#' @rdname symbolic-operators
-#' @export
-Ops.recurrent_symbolic_tensor <- function(e1, e2) {
-  generic <- .Generic
+# Operators with a symbolic operand (called by Ops.recurrent_tensor(), which is also
+# the Ops method of symbolic tensors: see zzz-symbolic-dispatch.R).
+symbolic_ops_generic <- function(generic, e1, e2) {
   if (missing(e2)) {
     if (generic == "+") return(e1)
     name <- switch(generic, "-" = "negative", "!" = "logical_not",
@@ -278,7 +288,9 @@ aperm.recurrent_symbolic_tensor <- function(a, perm = NULL, ...) op_transpose(a,
 #' @export
 `[.recurrent_symbolic_tensor` <- function(x, ..., drop = TRUE) {
   idx <- capture_index_args(sys.call(), parent.frame(), ...length())
-  symbolic_op("get_item", function(x) tensor_subset(x, idx, drop), list(x = x))
+  if (!isTRUE(drop)) recurrent_abort("{.arg drop} = FALSE is not supported when indexing tensors.")
+  # the index goes in the node's arguments (its config); an index may itself be symbolic
+  symbolic_op("get_item", function(x, key) tensor_subset(x, key), list(x = x, key = idx))
 }
 
 #' @rdname symbolic-operators

@@ -50,6 +50,11 @@ NULL
 #' @rdname tensor-operators
 #' @export
 Ops.recurrent_tensor <- function(e1, e2) {
+  # one method for tensors, variables and symbolic tensors, so that R dispatches on
+  # mixed operands too (symbolic-ops.R)
+  if ((is.environment(e1) && inherits(e1, "recurrent_symbolic_tensor")) ||
+      (!missing(e2) && is.environment(e2) && inherits(e2, "recurrent_symbolic_tensor")))
+    return(symbolic_ops_generic(.Generic, e1, e2))
   if (missing(e2)) {
     return(switch(.Generic,
       "-" = .Call(`_recurrent_cpp_unary`, 0L, e1),

@@ -86,3 +86,7 @@ as_result_value <- function(x) {
   if (is.array(x) && length(x) == 1) x <- as.vector(x)
   x
 }
+
+#' @rdname Callback
+#' @export
+new_callback_class <- Callback

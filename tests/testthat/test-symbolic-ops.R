@@ -12,6 +12,7 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical((x == x)$dtype, "bool")
   expect_identical(op_cast(x, "int32")$dtype, "int32")
   expect_identical(op_reshape(x, c(-1, 30))$shape, list(NULL, 30L))
+  expect_identical(op_reshape(x, c(5, 6))$shape, list(5L, 6L))   # Keras: the new shape as given
   expect_identical(op_concatenate(list(x, x * 2), axis = -1)$shape, list(NULL, 10L, 6L))
   expect_identical(op_expand_dims(x, 2)$shape, list(NULL, 1L, 10L, 3L))
   expect_identical(op_mean(x, axis = 2)$shape, list(NULL, 3L))
@@ -21,6 +22,11 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical(x[, 2:5, ]$shape, list(NULL, 4L, 3L))
   expect_identical(exp(x)$shape, list(NULL, 10L, 3L))
   expect_identical(t(op_mean(x, axis = 1))$shape, list(3L, 10L))
+  # an eager tensor (or a variable) on the left of a symbolic one
+  expect_identical((op_convert_to_tensor(2) * x)$shape, list(NULL, 10L, 3L))
+  v <- layer_dense(units = 3)
+  v$build(list(NULL, 3L))
+  expect_identical((v$bias + x)$shape, list(NULL, 10L, 3L))
   ids <- keras_input(shape = 5, dtype = "int32")
   oh <- op_one_hot(ids, 7)
   expect_identical(oh$shape, list(NULL, 5L, 7L))
@@ -30,6 +36,9 @@ test_that("operators, comparisons, op_cast and op_*() on symbolic tensors give t
   expect_identical(op_reshape(v, c(-1, 2))$shape, list(NULL, 2L))
   expect_identical(op_mean(v, axis = 2)$shape, list(NULL, 4L))
   expect_identical(op_shape(v), shape(NA, NA, 4))
+  # activation functions are ops too
+  expect_identical(activation_relu(x)$shape, list(NULL, 10L, 3L))
+  expect_identical(activation_softmax(op_mean(x, axis = 2))$shape, list(NULL, 3L))
 })
 
 test_that("a functional model through ops predicts what base R computes", {
@@ -41,6 +50,8 @@ test_that("a functional model through ops predicts what base R computes", {
   a <- array(runif(24), c(2, 4, 3))
   expected <- apply(a, c(1, 3), mean) * 2 - a[, 1, ] + rowSums(a[, 4, 2:3])
   expect_equal(predict(model, a, verbose = 0), expected, tolerance = 1e-6)
+  relu_model <- keras_model(x, activation_relu(x - 0.5))
+  expect_equal(predict(relu_model, a, verbose = 0), pmax(a - 0.5, 0), tolerance = 1e-6)
 
   # one-hot of integer ids, cast, comparison
   ids <- keras_input(shape = 3, dtype = "int32")
@@ -88,6 +99,12 @@ test_that("operation nodes describe themselves for serialization", {
   expect_identical(cfg$args$x, list(slot = 1L))
   expect_equal(cfg$args$newshape, c(-1, 2, 3))
   expect_match(format(model), "reshape (Reshape)", fixed = TRUE, all = FALSE)
+  # indexing keeps its index in the config (an empty index is NULL)
+  z <- keras_input(shape = c(4, 3))
+  m2 <- keras_model(z, z[, 2:3, -1])
+  cfg2 <- get_layer(m2, index = 2)$get_config()
+  expect_identical(cfg2$op, "get_item")
+  expect_identical(cfg2$args$key, list(NULL, 2:3, -1))
 })
 
 test_that("`[` on eager tensors indexes like keras3 (1-based, negative from the end)", {
@@ -106,4 +123,24 @@ test_that("a masked tensor exposes its mask as `_keras_mask`", {
   y <- emb(matrix(c(1L, 0L, 2L, 0L), 2))
   expect_equal(as.array(y$`_keras_mask`), matrix(c(TRUE, FALSE, TRUE, FALSE), 2))
   expect_null(op_convert_to_tensor(1)$`_keras_mask`)
+})
+
+test_that("a functional model with op nodes saves and loads with the same predictions", {
+  clear_session()
+  x <- keras_input(shape = c(4, 2))
+  y <- op_mean(layer_lstm(x, 3, return_sequences = TRUE), axis = 2) * 2 + op_sum(x[, 1, ], axis = 2, keepdims = TRUE)
+  m <- keras_model(x, y)
+  f <- withr::local_tempfile(fileext = ".keras")
+  save_model(m, f)
+  m2 <- load_model(f)
+  set.seed(5)
+  a <- array(runif(16), c(2, 4, 2))
+  expect_equal(predict(m2, a, verbose = 0), predict(m, a, verbose = 0))
+})
+
+test_that("`[` on tensors passes gradients to the entries it picks", {
+  set.seed(9)
+  a <- array(rnorm(24), c(2, 3, 4))
+  expect_grad(function(x) x[, 2:3, -1], a)
+  expect_grad(function(x) x[2, c(3, 1, 3), ], a)
 })

@@ -128,3 +128,25 @@ test_that("Constraint(): call(w) projects the weights after each update", {
   # w1 = 1 - 10 * 2 * (1 - (-100)) * 1 < 0 -> projected to 0; w2 has zero gradient
   expect_equal(as.numeric(get_weights(model)[[1]]), c(0, 1))
 })
+
+test_that("a model compiled with a Loss() and a Metric() instance saves and loads", {
+  loss_my_mae <- Loss("MyMAE", call = function(y_true, y_pred) op_mean(op_abs(y_true - y_pred), axis = -1))
+  metric_batches <- Metric("Batches",
+    initialize = function(...) {
+      super$initialize(...)
+      self$n <- self$add_weight(shape = shape())
+    },
+    update_state = function(y_true, y_pred, sample_weight = NULL) self$n$assign_add(1),
+    result = function() self$n$value
+  )
+  model <- keras_model_sequential(input_shape = 2) |> layer_dense(1)
+  compile(model, loss = loss_my_mae(), metrics = list(metric_batches()))
+  x <- matrix(c(1, 2, 3, 4, 5, 6, 7, 8), 4); y <- matrix(1, 4, 1)
+  fit(model, x, y, epochs = 1, verbose = 0)
+  f <- withr::local_tempfile(fileext = ".keras")
+  save_model(model, f)
+  loaded <- load_model(f)
+  res <- evaluate(loaded, x, y, verbose = 0, batch_size = 2)
+  expect_equal(res$loss, mean(abs(1 - predict(model, x, verbose = 0))), tolerance = 1e-6)
+  expect_equal(res$batches, 2)   # two batches of 2
+})

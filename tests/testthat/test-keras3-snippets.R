@@ -1,0 +1,307 @@
+# keras3's own examples and vignette code, run as written (sources noted above each;
+# MNIST is replaced by small synthetic data so the tests stay fast and offline).
+# Expected values come from base R computations or by hand.
+
+test_that("rnn_cells_stack() example feeds an integer array (keras3 R/layers-recurrent.R)", {
+  # --- from keras3's rnn_cells_stack() documentation example ---
+  batch_size <- 3
+  sentence_length <- 5
+  num_features <- 2
+  new_shape <- c(batch_size, sentence_length, num_features)
+  x <- array(1:30, dim = new_shape)
+
+  rnn_cells <- lapply(1:2, function(x) rnn_cell_lstm(units = 128))
+  stacked_lstm <- rnn_cells_stack(rnn_cells)
+  lstm_layer <- layer_rnn(cell = stacked_lstm)
+
+  result <- lstm_layer(x)
+  # --- end of example ---
+  expect_identical(dim(result), c(3L, 128L))
+  # the integer array computes as its double values
+  expect_equal(as.array(result), as.array(lstm_layer(x * 1.0)))
+})
+
+test_that("functional_api vignette: a custom RNN layer indexing inputs[, t, ] around a functional model", {
+  # --- from vignettes/functional_api.Rmd ("Mixing and matching API styles"); the
+  # classifier's layer_global_average_pooling_1d() is written as op_mean() over the
+  # time axis, which is what that layer computes ---
+  units <- 32
+  timesteps <- 10
+  input_dim <- 5
+
+  inputs <- keras_input(shape(NA, units))
+  outputs <- inputs |>
+    op_mean(axis = 2) |>
+    layer_dense(units = 1)
+
+  model <- keras_model(inputs, outputs)
+
+  layer_custom_rnn <- Layer(
+    classname = "CustomRNN",
+    initialize = function(...) {
+      super$initialize(...)
+      self$units <- units
+      self$projection_1 <- layer_dense(units = units, activation = "tanh")
+      self$projection_2 <- layer_dense(units = units, activation = "tanh")
+      self$classifier <- model
+    },
+    call = function(inputs, ...) {
+      outputs <- list()
+      state <- op_zeros(c(shape(inputs)[[1]], self$units))
+      for (t in 1:(shape(inputs)[[2]])) {
+        x <- inputs[, t, ]
+        h <- self$projection_1(x)
+        y <- h + self$projection_2(state)
+        state <- y
+        outputs[[t]] <- y
+      }
+      features <- op_stack(outputs, axis = 2)
+      self$classifier(features)
+    }
+  )
+
+  rnn <- layer_custom_rnn()
+  out <- rnn(op_zeros(c(1, timesteps, input_dim)))
+  # --- end of snippet ---
+  # zero inputs and zero biases: every projection is tanh(0) = 0, so the output is
+  # the classifier's bias, 0
+  expect_equal(as.array(out), matrix(0, 1, 1))
+  # on other inputs: the same recurrence in base R from the layers' weights
+  set.seed(1)
+  a <- array(rnorm(2 * 3 * 5), c(2, 3, 5))
+  w1 <- get_weights(rnn$projection_1); w2 <- get_weights(rnn$projection_2); wc <- get_weights(model)
+  st <- matrix(0, 2, units); feats <- array(0, c(2, 3, units))
+  for (t in 1:3) {
+    h <- tanh(a[, t, ] %*% w1[[1]] + matrix(w1[[2]], 2, units, byrow = TRUE))
+    y <- h + tanh(st %*% w2[[1]] + matrix(w2[[2]], 2, units, byrow = TRUE))
+    st <- y; feats[, t, ] <- y
+  }
+  expected <- apply(feats, c(1, 3), mean) %*% wc[[1]] + c(wc[[2]])
+  expect_equal(as.array(rnn(a)), expected, tolerance = 1e-5)
+})
+
+test_that("training_with_built_in_methods vignette: Loss() CustomMSE and Metric() CategoricalTruePositives", {
+  set.seed(3)
+  x_train <- matrix(runif(40 * 6), 40, 6)
+  y_train <- sample(0:3, 40, replace = TRUE)
+  get_uncompiled_model <- function() {
+    inputs <- keras_input(shape = 6, name = "digits")
+    outputs <- inputs |>
+      layer_dense(8, activation = "relu") |>
+      layer_dense(4, activation = "softmax", name = "predictions")
+    keras_model(inputs = inputs, outputs = outputs)
+  }
+
+  # --- from vignettes/training_with_built_in_methods.Rmd ("Custom losses") ---
+  loss_custom_mse <- Loss(
+    classname = "CustomMSE",
+    initialize = function(regularization_factor = 0.1, name = "custom_mse") {
+      super$initialize(name = name)
+      self$regularization_factor <- regularization_factor
+    },
+    call = function(y_true, y_pred) {
+      mse <- op_mean(op_square(y_true - y_pred), axis = -1)
+      reg <- op_mean(op_square(0.5 - y_pred), axis = -1)
+      mse + reg * self$regularization_factor
+    }
+  )
+
+  model <- get_uncompiled_model()
+  model |> compile(optimizer="adam", loss = loss_custom_mse())
+
+  y_train_one_hot <- op_one_hot(y_train, num_classes=10)
+  # --- end of snippet (fit() follows below on 4 classes) ---
+  y1 <- as.array(op_one_hot(y_train, num_classes = 4, zero_indexed = TRUE))
+  p <- predict(model, x_train, verbose = 0)
+  expected <- mean(rowMeans((y1 - p)^2) + rowMeans((0.5 - p)^2) * 0.1)
+  expect_equal(evaluate(model, x_train, y1, verbose = 0, batch_size = 40)$loss, expected, tolerance = 1e-5)
+  expect_identical(dim(as.array(y_train_one_hot)), c(40L, 10L))
+  h <- model |> fit(x_train, y1, batch_size = 8, epochs = 1, verbose = 0)
+  expect_true(is.finite(h$metrics$loss))
+
+  # --- from vignettes/training_with_built_in_methods.Rmd ("Custom metrics") ---
+  metric_categorical_true_positives <- Metric(
+    "CategoricalTruePositives",
+
+    initialize = function(name = "categorical_true_positives", ...) {
+      super$initialize(name = name, ...)
+      self$true_positives <- self$add_variable(shape = shape(),
+                                               name = "ctp",
+                                               initializer = "zeros")
+    },
+
+    update_state = function(y_true, y_pred, sample_weight = NULL) {
+      y_pred <- op_argmax(y_pred, axis = 2) |> op_reshape(c(-1, 1))
+      values <- op_cast(y_true, "int32") == op_cast(y_pred, "int32")
+      values <- op_cast(values, "float32")
+      if (!is.null(sample_weight)) {
+        sample_weight <- op_cast(sample_weight, "float32")
+        values <- op_multiply(values, sample_weight)
+      }
+      self$true_positives$assign_add(op_sum(values))
+    },
+
+    result = function() {
+      self$true_positives$value
+    },
+
+    reset_state = function() {
+      self$true_positives$assign(0.0)
+    }
+  )
+
+  model <- get_uncompiled_model()
+  model |> compile(
+    optimizer = optimizer_rmsprop(learning_rate = 1e-3),
+    loss = loss_sparse_categorical_crossentropy(),
+    metrics = c(metric_categorical_true_positives())
+  )
+  history <- model |> fit(x_train, y_train, batch_size = 64, epochs = 3, verbose = 0)
+  # --- end of snippet ---
+  expect_length(history$metrics$categorical_true_positives, 3)
+  # with fixed weights (evaluate, one batch): y_true (40) against argmax (40, 1)
+  # broadcasts to 40 x 40 pairs, as in the vignette; argmax is 1-based in keras3
+  p <- predict(model, x_train, verbose = 0)
+  am <- apply(p, 1, which.max)
+  expected_tp <- sum(outer(am, y_train, "=="))
+  expect_equal(evaluate(model, x_train, y_train, batch_size = 40, verbose = 0)$categorical_true_positives,
+               expected_tp)
+})
+
+test_that("writing_your_own_callbacks vignette: a Callback() reading logs", {
+  # --- from vignettes/writing_your_own_callbacks.Rmd ("Usage of logs list") ---
+  callback_print_loss_and_mae <- Callback(
+    "LossAndErrorPrintingCallback",
+
+    on_train_batch_end = function(batch, logs = NULL)
+      cat(sprintf("Up to batch %i, the average loss is %7.2f.\n",
+                  batch,  logs$loss)),
+
+    on_test_batch_end = function(batch, logs = NULL)
+      cat(sprintf("Up to batch %i, the average loss is %7.2f.\n",
+                  batch, logs$loss)),
+
+    on_epoch_end = function(epoch, logs = NULL)
+      cat(sprintf(
+        "The average loss for epoch %2i is %9.2f and mean absolute error is %7.2f.\n",
+        epoch, logs$loss, logs$mean_absolute_error
+      ))
+  )
+  # --- end of snippet ---
+  model <- keras_model_sequential(input_shape = 1) |> layer_dense(1, kernel_initializer = "zeros")
+  compile(model, loss = "mse", optimizer = optimizer_sgd(0), metrics = "mean_absolute_error")
+  x <- matrix(1:4); y <- matrix(c(2, 4, 6, 8))
+  out <- capture.output(fit(model, x, y, epochs = 1, verbose = 0, batch_size = 2, shuffle = FALSE,
+                            callbacks = list(callback_print_loss_and_mae())))
+  # zero predictions: batch 1 loss mean(c(4, 16)) = 10; epoch loss mean(y^2) = 30, mae 5
+  expect_identical(out[1], "Up to batch 1, the average loss is   10.00.")
+  expect_identical(out[3], "The average loss for epoch  1 is     30.00 and mean absolute error is    5.00.")
+})
+
+test_that("making_new_layers_and_models_via_subclassing vignette: the VAE Model()", {
+  # --- from vignettes/making_new_layers_and_models_via_subclassing.Rmd ---
+  layer_sampling <- Layer(
+    "Sampling",
+    initialize = function(...) {
+      super$initialize(...)
+      self$seed_generator <- random_seed_generator(1337)
+    },
+    call = function(inputs) {
+      c(z_mean, z_log_var) %<-% inputs
+      batch <- op_shape(z_mean)[[1]]
+      dim <- op_shape(z_mean)[[2]]
+      epsilon <- random_normal(shape = c(batch, dim),
+                               seed=self$seed_generator)
+      z_mean + op_exp(0.5 * z_log_var) * epsilon
+    }
+  )
+
+  # Maps MNIST digits to a triplet (z_mean, z_log_var, z).
+  layer_encoder <- Layer(
+    "Encoder",
+    initialize = function(latent_dim = 32, intermediate_dim = 64, ...) {
+      super$initialize(...)
+      self$dense_proj <-
+        layer_dense(units = intermediate_dim,  activation = "relu")
+      self$dense_mean <- layer_dense(units = latent_dim)
+      self$dense_log_var <- layer_dense(units = latent_dim)
+      self$sampling <- layer_sampling()
+    },
+    call = function(inputs) {
+      x <- self$dense_proj(inputs)
+      z_mean <- self$dense_mean(x)
+      z_log_var <- self$dense_log_var(x)
+      z <- self$sampling(list(z_mean, z_log_var))
+      list(z_mean, z_log_var, z)
+    }
+  )
+
+  # Converts z, the encoded digit vector, back into a readable digit.
+  layer_decoder <- Layer(
+    "Decoder",
+    initialize = function(original_dim, intermediate_dim = 64, ...) {
+      super$initialize(...)
+      self$dense_proj <-
+        layer_dense(units = intermediate_dim, activation = "relu")
+      self$dense_output <-
+        layer_dense(units = original_dim, activation = "sigmoid")
+    },
+    call = function(inputs) {
+      x <- self$dense_proj(inputs)
+      self$dense_output(x)
+    }
+  )
+
+  # Combines the encoder and decoder into an end-to-end model for training.
+  VariationalAutoEncoder <- Model(
+    "VariationalAutoEncoder",
+
+    initialize = function(original_dim, intermediate_dim = 64, latent_dim = 32,
+                          name = "autoencoder", ...) {
+      super$initialize(name = name, ...)
+      self$original_dim <- original_dim
+      self$encoder <- layer_encoder(latent_dim = latent_dim,
+                              intermediate_dim = intermediate_dim)
+      self$decoder <- layer_decoder(original_dim = original_dim,
+                              intermediate_dim = intermediate_dim)
+    },
+
+    call = function(inputs) {
+      c(z_mean, z_log_var, z) %<-% self$encoder(inputs)
+      reconstructed <- self$decoder(z)
+      # Add KL divergence regularization loss.
+      kl_loss <- -0.5 * op_mean(z_log_var - op_square(z_mean) - op_exp(z_log_var) + 1)
+      self$add_loss(kl_loss)
+      reconstructed
+    }
+  )
+  # --- end of vignette code (training on 20 random "images" of 16 pixels) ---
+  set.seed(4)
+  x_train <- matrix(runif(20 * 16), 20, 16)
+  vae <- VariationalAutoEncoder(original_dim = 16, intermediate_dim = 8, latent_dim = 4)
+  optimizer <- optimizer_adam(learning_rate = 1e-3)
+  vae |> compile(optimizer, loss = loss_mean_squared_error())
+  h <- vae |> fit(x_train, x_train, epochs = 2, batch_size = 5, verbose = 0)
+  expect_length(h$metrics$loss, 2)
+  # the KL loss the model adds, recomputed in base R from the encoder's outputs
+  rec <- vae(x_train)
+  enc <- vae$encoder$dense_proj(x_train)
+  zm <- as.array(vae$encoder$dense_mean(enc)); zlv <- as.array(vae$encoder$dense_log_var(enc))
+  expect_equal(as.numeric(as.array(vae$losses[[1]])), -0.5 * mean(zlv - zm^2 - exp(zlv) + 1), tolerance = 1e-5)
+  expect_identical(dim(as.array(rec)), c(20L, 16L))
+})
+
+test_that("keras3 Constraint() documentation example", {
+  # --- from keras3 R/Constraint.R ---
+  constraint_nonnegative <- Constraint("NonNegative",
+    call = function(w) {
+      w * op_cast(w >= 0, dtype = w$dtype)
+    }
+  )
+  weight <- op_convert_to_tensor(c(-1, 1))
+  res <- constraint_nonnegative()(weight)
+  layer <- layer_dense(units = 4, kernel_constraint = constraint_nonnegative())
+  # --- end of example ---
+  expect_equal(as.numeric(as.array(res)), c(0, 1))
+  expect_s3_class(layer, "recurrent_layer")
+})
