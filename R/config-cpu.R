@@ -1,8 +1,8 @@
 #' Instruction sets of the compiled kernels
 #'
 #' recurrent's hot kernels (the matrix products of every layer and of the fused
-#' SimpleRNN, GRU and LSTM kernels, and the float32 `exp`, `tanh` and `sigmoid`
-#' used by activations and gates) are compiled several times in the same
+#' SimpleRNN, GRU and LSTM kernels, elementwise `+ - * /` in float32 and
+#' float64, and the float32 `exp`, `tanh` and `sigmoid` of activations and gates) are compiled several times in the same
 #' library: for the architecture's baseline (SSE2 on x86-64, NEON on aarch64),
 #' and on x86-64 also for AVX2 with FMA and for AVX-512. The package's build
 #' has no CPU-specific compiler flags, so one binary runs on any CPU of its

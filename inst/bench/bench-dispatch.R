@@ -1,6 +1,6 @@
 # The portable, runtime-dispatched build against a -march=native build, same script run.
 #
-#   Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds]
+#   Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds] [AVX2_NATIVE_LIB]
 #
 # NATIVE_LIB: a library holding recurrent built with -march=native (e.g. the last
 # version whose configure added it, 87cfd72: git archive 87cfd72 | tar -x -C DIR, then
@@ -10,11 +10,15 @@
 # (RECURRENT_CPU_LEVEL). The configurations take turns, `rounds` times (default 3), and
 # each keeps its best time, so load from other processes hits them alike. Prints the
 # seconds per call and the ratio of each to the native build (< 1: faster than native).
+# AVX2_NATIVE_LIB, optional: the same old version built with -march=haswell, i.e. what
+# -march=native gives on an AVX2 machine; then the AVX2-forced portable build is also
+# compared with it (the issue's "within 10% on AVX2").
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) < 1) stop("usage: Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds]")
 native_lib <- normalizePath(args[1])
 portable_lib <- if (length(args) >= 2) normalizePath(args[2]) else dirname(find.package("recurrent"))
 rounds <- if (length(args) >= 3) as.integer(args[3]) else 3L
+avx2_native_lib <- if (length(args) >= 4) normalizePath(args[4]) else NULL
 here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))))
 worker <- file.path(here, "bench-dispatch-work.R")
 
@@ -24,6 +28,8 @@ configs <- list(
   "portable, AVX2 forced" = list(lib = portable_lib, level = "avx2"),
   "portable, baseline forced" = list(lib = portable_lib, level = "baseline")
 )
+if (!is.null(avx2_native_lib))
+  configs[["native AVX2 (-march=haswell)"]] <- list(lib = avx2_native_lib, level = "")
 rscript <- file.path(R.home("bin"), "Rscript")
 run <- function(cfg) {
   env <- c(paste0("R_LIBS=", paste(c(cfg$lib, .libPaths()), collapse = ":")),
@@ -54,3 +60,7 @@ cat(sprintf("# best of %d rounds, process CPU seconds per call\n", rounds))
 print(signif(tab, 3))
 cat("\n# time relative to the native build (1.00 = as fast; < 1 faster)\n")
 print(round(tab / tab[, 1], 2))
+if (!is.null(avx2_native_lib)) {
+  cat("\n# AVX2: portable build capped at AVX2 relative to the -march=haswell build (1.00 = as fast)\n")
+  print(round(tab[, "portable, AVX2 forced", drop = FALSE] / tab[, "native AVX2 (-march=haswell)"], 2))
+}

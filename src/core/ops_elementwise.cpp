@@ -1,12 +1,11 @@
 // Elementwise ops with NumPy broadcasting, their gradients, and sum_to / broadcast_to.
-#include <Eigen/Core>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 
 #include "kernels.h"
+#include "kernels/dispatch.h"
 #include "ops.h"
 
 namespace recurrent {
@@ -63,47 +62,29 @@ T apply_binary(Binary op, T x, T y) {
 }
 
 // + - * / on operands of the same shape, or a tensor and a one-element operand (the
-// arithmetic of cells written in R), as Eigen array expressions: vectorised, and
-// bitwise the same as the scalar loop. Returns false for the other cases.
+// arithmetic of cells written in R), float32 and float64, on the dispatched vector
+// kernels: bitwise the same as the scalar loop. Returns false for the other cases.
 template <typename T>
 bool arith_kernel(Binary op, const Tensor& a, const Tensor& b, Tensor& out) {
-  using Arr = Eigen::Array<T, Eigen::Dynamic, 1>;
-  using In = Eigen::Map<const Arr>;
-  const int64_t n = out.size();
-  Eigen::Map<Arr> o(out.data<T>(), n);
-  if (a.shape() == b.shape()) {
-    In x(a.data<T>(), n), y(b.data<T>(), n);
+  if constexpr (!std::is_floating_point<T>::value) {
+    return false;  // int32: the scalar loop
+  } else {
+    kernels::ArithOp k;
     switch (op) {
-      case Binary::Add: o = x + y; return true;
-      case Binary::Sub: o = x - y; return true;
-      case Binary::Mul: o = x * y; return true;
-      case Binary::Div: o = x / y; return true;
+      case Binary::Add: k = kernels::kAdd; break;
+      case Binary::Sub: k = kernels::kSub; break;
+      case Binary::Mul: k = kernels::kMul; break;
+      case Binary::Div: k = kernels::kDiv; break;
       default: return false;
     }
+    const kernels::ArithMode mode = a.shape() == b.shape() ? kernels::kBothArrays
+                                    : b.size() == 1        ? kernels::kScalarRight
+                                    : a.size() == 1        ? kernels::kScalarLeft
+                                                           : kernels::ArithMode(-1);
+    if (mode < 0) return false;
+    kernels::arith(k, mode, a.data<T>(), b.data<T>(), out.data<T>(), out.size());
+    return true;
   }
-  if (b.size() == 1) {
-    In x(a.data<T>(), n);
-    const T y = b.data<T>()[0];
-    switch (op) {
-      case Binary::Add: o = x + y; return true;
-      case Binary::Sub: o = x - y; return true;
-      case Binary::Mul: o = x * y; return true;
-      case Binary::Div: o = x / y; return true;
-      default: return false;
-    }
-  }
-  if (a.size() == 1) {
-    const T x = a.data<T>()[0];
-    In y(b.data<T>(), n);
-    switch (op) {
-      case Binary::Add: o = x + y; return true;
-      case Binary::Sub: o = x - y; return true;
-      case Binary::Mul: o = x * y; return true;
-      case Binary::Div: o = x / y; return true;
-      default: return false;
-    }
-  }
-  return false;
 }
 
 template <typename T, typename F>

@@ -136,3 +136,22 @@ test_that("every level's fused LSTM and GRU give the plain-R reference's outputs
     }
   }
 })
+
+test_that("every level's + - * / give base R's float64 results exactly", {
+  skip_on_cran()
+  set.seed(3)
+  x <- matrix(rnorm(37 * 5), 37, 5)  # 185 values: whole vectors and a tail at every width
+  y <- matrix(rnorm(37 * 5), 37, 5)
+  s <- 0.37
+  t64 <- function(a) op_convert_to_tensor(a, dtype = "float64")
+  ops <- list(list(op_add, `+`), list(op_subtract, `-`), list(op_multiply, `*`), list(op_divide, `/`))
+  for (o in ops) {
+    got <- at_each_level(function() list(as.array(o[[1]](t64(x), t64(y))), as.array(o[[1]](t64(x), t64(s))),
+                                          as.array(o[[1]](t64(s), t64(y)))))
+    for (level in names(got)) {
+      expect_identical(got[[level]][[1]], o[[2]](x, y))
+      expect_identical(got[[level]][[2]], o[[2]](x, s))
+      expect_identical(got[[level]][[3]], o[[2]](s, y))
+    }
+  }
+})

@@ -18,6 +18,10 @@ namespace kernels {
 // architectures compile the baseline only (aarch64: NEON, which the ABI guarantees).
 enum Level : int { kBaseline = 0, kAvx2 = 1, kAvx512 = 2, kLevelCount = 3 };
 
+// Elementwise + - * / (arith()): which operand is a single value, if either.
+enum ArithOp : int { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum ArithMode : int { kBothArrays = 0, kScalarRight = 1, kScalarLeft = 2 };
+
 template <typename T>
 struct GemmKernels {
   void (*pack)(PackedB<T>& p, const T* B, int64_t rs, int64_t cs, int64_t k, int64_t n);
@@ -25,6 +29,8 @@ struct GemmKernels {
   void (*strided_multi)(bool acc, int64_t n, int64_t k, const RowGroup<T>* groups, int ngroups, const T* B,
                         int64_t rsb, int64_t csb, const T* bias);
   void (*small)(int64_t m, int64_t k, int64_t n, const T* A, const T* B, T* C);
+  // o = x op y over n values, x or y a single value as `mode` says; exact IEEE results
+  void (*arith)(int op, int mode, const T* x, const T* y, T* o, int64_t n);
 };
 
 // One level's kernels.
@@ -48,6 +54,12 @@ inline const GemmKernels<double>& gemm_of<double>(const Table& t) { return t.f64
 
 // The kernels in use.
 const Table& active();
+
+// o[i] = x[i] op y[i] (or with x[0] / y[0] per `mode`), at the level in use.
+template <typename T>
+inline void arith(ArithOp op, ArithMode mode, const T* x, const T* y, T* o, int64_t n) {
+  gemm_of<T>(active()).arith(op, mode, x, y, o, n);
+}
 
 // The level's kernels when this build has them and this CPU runs them, else null.
 const Table* table_for(int level);

@@ -90,3 +90,53 @@ void small_product(int64_t m, int64_t k, int64_t n, const T* A, const T* B, T* C
     }
   }
 }
+
+// dispatch.h's arith(): whole vectors, then the tail one value at a time. Each lane is
+// one IEEE operation, so the result is the scalar loop's, bit for bit.
+template <typename T, typename Op>
+void arith_loop(int mode, const T* x, const T* y, T* o, int64_t n, Op op) {
+  using V = typename VecOf<T>::type;
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  int64_t i = 0;
+  if (mode == kBothArrays) {
+    for (; i + L <= n; i += L) store_unaligned(o + i, op(load_unaligned<V>(x + i), load_unaligned<V>(y + i)));
+    for (; i < n; ++i) o[i] = op(x[i], y[i]);
+  } else if (mode == kScalarRight) {
+    const T s = y[0];
+    const V sv = V{} + s;
+    for (; i + L <= n; i += L) store_unaligned(o + i, op(load_unaligned<V>(x + i), sv));
+    for (; i < n; ++i) o[i] = op(x[i], s);
+  } else {
+    const T s = x[0];
+    const V sv = V{} + s;
+    for (; i + L <= n; i += L) store_unaligned(o + i, op(sv, load_unaligned<V>(y + i)));
+    for (; i < n; ++i) o[i] = op(s, y[i]);
+  }
+}
+
+struct AddOp {
+  template <typename U>
+  U operator()(U a, U b) const { return a + b; }
+};
+struct SubOp {
+  template <typename U>
+  U operator()(U a, U b) const { return a - b; }
+};
+struct MulOp {
+  template <typename U>
+  U operator()(U a, U b) const { return a * b; }
+};
+struct DivOp {
+  template <typename U>
+  U operator()(U a, U b) const { return a / b; }
+};
+
+template <typename T>
+void arith_arrays(int op, int mode, const T* x, const T* y, T* o, int64_t n) {
+  switch (op) {
+    case kAdd: return arith_loop(mode, x, y, o, n, AddOp());
+    case kSub: return arith_loop(mode, x, y, o, n, SubOp());
+    case kMul: return arith_loop(mode, x, y, o, n, MulOp());
+    case kDiv: return arith_loop(mode, x, y, o, n, DivOp());
+  }
+}
