@@ -101,7 +101,8 @@ Discretization <- R6::R6Class("Discretization",
       batches <- adapt_batches(data, steps, function(x) list(as.numeric(host_value(x))))
       summary <- matrix(numeric(), 2, 0)
       for (b in batches) summary <- merge_summaries(summarize_values(b, self$epsilon), summary, self$epsilon)
-      self$bin_boundaries <- compress_summary(summary, 1 / self$num_bins)[1, -ncol(compress_summary(summary, 1 / self$num_bins))]
+      bins <- compress_summary(summary, 1 / self$num_bins)
+      self$bin_boundaries <- bins[1, -ncol(bins)]
       invisible(self)
     },
     call = function(inputs) {
@@ -151,8 +152,8 @@ merge_summaries <- function(prev, nxt, epsilon) {
 
 compress_summary <- function(summary, epsilon) {
   if (ncol(summary) * epsilon < 1) return(summary)
-  percents <- epsilon + seq(0, 1 - 1e-12, by = epsilon)
-  percents <- percents[seq_len(length(seq(0, 1 - 1e-12, by = epsilon)))]
+  # numpy.arange(0, 1, epsilon): ceiling(1 / epsilon) values start + i * step
+  percents <- epsilon + (seq_len(ceiling(1 / epsilon)) - 1) * epsilon
   cum <- cumsum(summary[2, ])
   pct <- cum / cum[length(cum)]
   new_bins <- np_interp(percents, pct, summary[1, ])
