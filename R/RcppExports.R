@@ -137,6 +137,10 @@ cpp_optim_global_norm <- function(gradients) {
     .Call(`_recurrent_cpp_optim_global_norm`, gradients)
 }
 
+cpp_read_pickled_object_array <- function(stream) {
+    .Call(`_recurrent_cpp_read_pickled_object_array`, stream)
+}
+
 cpp_fused_rnn <- function(kind, x, states, kernel, recurrent_kernel, bias, mask, input_dropout, recurrent_dropout, options) {
     .Call(`_recurrent_cpp_fused_rnn`, kind, x, states, kernel, recurrent_kernel, bias, mask, input_dropout, recurrent_dropout, options)
 }

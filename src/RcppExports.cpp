@@ -401,6 +401,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_read_pickled_object_array
+Rcpp::List cpp_read_pickled_object_array(Rcpp::RawVector stream);
+RcppExport SEXP _recurrent_cpp_read_pickled_object_array(SEXP streamSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::RawVector >::type stream(streamSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_read_pickled_object_array(stream));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_fused_rnn
 Rcpp::List cpp_fused_rnn(std::string kind, SEXP x, SEXP states, SEXP kernel, SEXP recurrent_kernel, SEXP bias, SEXP mask, SEXP input_dropout, SEXP recurrent_dropout, Rcpp::List options);
 RcppExport SEXP _recurrent_cpp_fused_rnn(SEXP kindSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP kernelSEXP, SEXP recurrent_kernelSEXP, SEXP biasSEXP, SEXP maskSEXP, SEXP input_dropoutSEXP, SEXP recurrent_dropoutSEXP, SEXP optionsSEXP) {
@@ -699,6 +710,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_optim_slot", (DL_FUNC) &_recurrent_cpp_optim_slot, 2},
     {"_recurrent_cpp_optim_apply", (DL_FUNC) &_recurrent_cpp_optim_apply, 5},
     {"_recurrent_cpp_optim_global_norm", (DL_FUNC) &_recurrent_cpp_optim_global_norm, 1},
+    {"_recurrent_cpp_read_pickled_object_array", (DL_FUNC) &_recurrent_cpp_read_pickled_object_array, 1},
     {"_recurrent_cpp_fused_rnn", (DL_FUNC) &_recurrent_cpp_fused_rnn, 10},
     {"_recurrent_cpp_fused_activation_supported", (DL_FUNC) &_recurrent_cpp_fused_activation_supported, 1},
     {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 10},
