@@ -33,7 +33,7 @@ test_that("batches hold the file contents and 0-based labels of the class folder
   expect_equal(iter_next(as_iterator(short))[[1]], "a d")
   rev_ds <- text_dataset_from_directory(dir, class_names = c("pos", "neg"), batch_size = 5, shuffle = FALSE, verbose = FALSE)
   # files come in class_names order: the "pos" files first, labelled 0
-  expect_equal(iter_next(as_iterator(rev_ds)), list(c("a great film\n", "loved it\n", "superb\n", "a dull film\n", "boring\n"), c(0L, 0L, 0L, 1L, 1L)))
+  expect_equal(iter_next(as_iterator(rev_ds)), list(c("a great film\n", "superb\n", "loved it\n", "a dull film\n", "boring\n"), c(0L, 0L, 0L, 1L, 1L)))
 })
 
 test_that("shuffling and the validation split", {
