@@ -153,6 +153,10 @@ cpp_rnn_loop <- function(fn, normalize, at, x, states, mask, go_backwards, retur
     .Call(`_recurrent_cpp_rnn_loop`, fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay)
 }
 
+cpp_pad_sequences <- function(sequences, maxlen, pre_pad, pre_trunc, value, as_integer) {
+    .Call(`_recurrent_cpp_pad_sequences`, sequences, maxlen, pre_pad, pre_trunc, value, as_integer)
+}
+
 cpp_tensor <- function(x, dtype) {
     .Call(`_recurrent_cpp_tensor`, x, dtype)
 }

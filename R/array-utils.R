@@ -231,27 +231,26 @@ pad_sequences <- function(sequences, maxlen = NULL, dtype = "int32", padding = "
                         x = "Element{?s} {as.character(which(non_num))} {?is/are} not numeric.",
                         i = "Use {.code dtype = \"object\"} to pad character sequences."), call = call)
   }
-  # fill a (maxlen x n) matrix column by column (contiguous writes), then transpose
-  cast <- switch(mode, integer = function(v) if (is.integer(v)) v else as.integer(trunc(v)),
-                 double = as.double, character = as.character)
   if (mode == "integer") {
     dbl <- types == "double"
     big <- vapply(sequences[dbl], function(s) length(s) > 0 && max(abs(s), na.rm = TRUE) > .Machine$integer.max, TRUE)
     if (any(big)) recurrent_abort("{.arg sequences} hold values too large for {.val {dtype}}.", call = call)
   }
-  out <- matrix(cast(value), maxlen, n)
-  pre_pad <- padding == "pre"
-  pre_trunc <- truncating == "pre"
+  if (mode != "character")
+    return(cpp_pad_sequences(sequences, maxlen, padding == "pre", truncating == "pre", as.double(value),
+                             mode == "integer"))
+  # strings: fill a (maxlen x n) matrix column by column (contiguous writes), then transpose
+  out <- matrix(as.character(value), maxlen, n)
   for (i in seq_len(n)) {
     s <- sequences[[i]]
     len <- length(s)
     if (!len || !maxlen) next
     if (len > maxlen) {
-      s <- if (pre_trunc) s[(len - maxlen + 1L):len] else s[seq_len(maxlen)]
+      s <- if (truncating == "pre") s[(len - maxlen + 1L):len] else s[seq_len(maxlen)]
       len <- maxlen
     }
-    rows <- if (pre_pad) (maxlen - len + 1L):maxlen else seq_len(len)
-    out[rows, i] <- cast(s)
+    rows <- if (padding == "pre") (maxlen - len + 1L):maxlen else seq_len(len)
+    out[rows, i] <- as.character(s)
   }
   t(out)
 }

@@ -462,6 +462,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_pad_sequences
+SEXP cpp_pad_sequences(Rcpp::List sequences, int maxlen, bool pre_pad, bool pre_trunc, double value, bool as_integer);
+RcppExport SEXP _recurrent_cpp_pad_sequences(SEXP sequencesSEXP, SEXP maxlenSEXP, SEXP pre_padSEXP, SEXP pre_truncSEXP, SEXP valueSEXP, SEXP as_integerSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type sequences(sequencesSEXP);
+    Rcpp::traits::input_parameter< int >::type maxlen(maxlenSEXP);
+    Rcpp::traits::input_parameter< bool >::type pre_pad(pre_padSEXP);
+    Rcpp::traits::input_parameter< bool >::type pre_trunc(pre_truncSEXP);
+    Rcpp::traits::input_parameter< double >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< bool >::type as_integer(as_integerSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_pad_sequences(sequences, maxlen, pre_pad, pre_trunc, value, as_integer));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_tensor
 SEXP cpp_tensor(SEXP x, SEXP dtype);
 RcppExport SEXP _recurrent_cpp_tensor(SEXP xSEXP, SEXP dtypeSEXP) {
@@ -714,6 +730,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_fused_rnn", (DL_FUNC) &_recurrent_cpp_fused_rnn, 10},
     {"_recurrent_cpp_fused_activation_supported", (DL_FUNC) &_recurrent_cpp_fused_activation_supported, 1},
     {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 10},
+    {"_recurrent_cpp_pad_sequences", (DL_FUNC) &_recurrent_cpp_pad_sequences, 6},
     {"_recurrent_cpp_tensor", (DL_FUNC) &_recurrent_cpp_tensor, 2},
     {"_recurrent_cpp_to_r", (DL_FUNC) &_recurrent_cpp_to_r, 1},
     {"_recurrent_cpp_shape", (DL_FUNC) &_recurrent_cpp_shape, 1},
