@@ -80,7 +80,8 @@ Discretization <- R6::R6Class("Discretization",
     bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int",
     initialize = function(bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int",
                           sparse = FALSE, ...) {
-      if (!is.null(bin_boundaries) && !is.null(num_bins))
+      # a saved adapted layer has both, with num_bins - 1 boundaries
+      if (!is.null(bin_boundaries) && !is.null(num_bins) && length(unlist(bin_boundaries)) != num_bins - 1)
         recurrent_abort("Pass {.arg bin_boundaries} or {.arg num_bins}, not both.", call = NULL)
       if (!is.null(bin_boundaries)) {
         bin_boundaries <- as.numeric(unlist(bin_boundaries))

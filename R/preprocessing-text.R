@@ -136,7 +136,7 @@ TextVectorization <- R6::R6Class("TextVectorization",
   )
 )
 
-# Keras's DEFAULT_STRIP_REGEX: ASCII punctuation except the hyphen range's ends kept as Keras has them
+# Keras's punctuation class r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']' (its `,-\.` is the range , - .)
 KERAS_PUNCTUATION <- "[!\"#$%&()\\*\\+,\\-\\./:;<=>?@\\[\\\\\\]^_`{|}~']"
 
 # All n-grams of each width in turn, tokens joined by a space (tf.strings.ngrams).

@@ -210,3 +210,20 @@ test_that("the layer_normalization gradient passes through to its inputs", {
   g <- recurrent:::value_and_gradients(function(ts) op_sum(layer(ts[[1]])), list(x))$gradients
   expect_equal(as.array(g[[1]]), rbind(c(1 / 2, 1 / 3), c(1 / 2, 1 / 3)), tolerance = 1e-6)
 })
+
+test_that("a model with an adapted vectorizer saves and loads with the same predictions", {
+  v <- layer_text_vectorization(output_sequence_length = 4)
+  adapt(v, c("a b c", "b c", "c"))
+  inp <- keras_input(shape = 1, dtype = "string")
+  m <- keras_model(inp, inp |> v() |> layer_embedding(5, 2) |> layer_flatten() |> layer_dense(1))
+  f <- withr::local_tempfile(fileext = ".keras")
+  save_model(m, f)
+  m2 <- load_model(f)
+  x <- c("a c", "b z")
+  expect_equal(predict(m2, x, verbose = 0), predict(m, x, verbose = 0))
+  # an adapted discretization's config (boundaries and num_bins) recreates it
+  d <- layer_discretization(num_bins = 3)
+  adapt(d, c(1, 2, 3, 4, 5, 6))
+  d2 <- from_config(get_config(d))
+  expect_equal(as.array(d2(c(0, 2.5, 5.5))), as.array(d(c(0, 2.5, 5.5))))
+})
