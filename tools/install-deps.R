@@ -6,7 +6,7 @@
 # Exits with status 1 if something is still missing at the end.
 
 cran <- "https://cloud.r-project.org"
-always <- c("Rcpp", "RcppEigen", "R6", "cli", "rlang", "magrittr", "zeallot", "dotty",
+always <- c("Rcpp", "RcppEigen", "R6", "cli", "rlang", "magrittr", "zeallot", "dotty", "jsonlite",
             "generics", "testthat", "withr", "knitr", "rmarkdown", "roxygen2")
 
 # DESCRIPTION may name more (or newer) packages than the list above; read it
