@@ -338,6 +338,7 @@ adapt_batches <- function(data, steps, to_docs) {
 #'   `max_tokens` wide even when the vocabulary is smaller.
 #' @param sparse Must be `FALSE` (outputs are dense).
 #' @param encoding Accepted for compatibility: R strings are UTF-8.
+#' @param name `NULL` or the layer's name.
 #' @param vocabulary_dtype For `layer_integer_lookup()`: `"int64"` (or
 #'   `"int32"`).
 #' @param ... Standard layer arguments (`name`, ...).
