@@ -181,6 +181,10 @@ cpp_optim_global_norm <- function(gradients) {
     .Call(`_recurrent_cpp_optim_global_norm`, gradients)
 }
 
+cpp_read_pickled_object_array <- function(stream) {
+    .Call(`_recurrent_cpp_read_pickled_object_array`, stream)
+}
+
 cpp_fused_rnn <- function(kind, x, states, kernel, recurrent_kernel, bias, mask, input_dropout, recurrent_dropout, options) {
     .Call(`_recurrent_cpp_fused_rnn`, kind, x, states, kernel, recurrent_kernel, bias, mask, input_dropout, recurrent_dropout, options)
 }
@@ -191,6 +195,10 @@ cpp_fused_activation_supported <- function(name) {
 
 cpp_rnn_loop <- function(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay) {
     .Call(`_recurrent_cpp_rnn_loop`, fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay)
+}
+
+cpp_pad_sequences <- function(sequences, maxlen, pre_pad, pre_trunc, value, as_integer) {
+    .Call(`_recurrent_cpp_pad_sequences`, sequences, maxlen, pre_pad, pre_trunc, value, as_integer)
 }
 
 cpp_tensor <- function(x, dtype) {

@@ -201,11 +201,15 @@ pad_sequences <- function(sequences, maxlen = NULL, dtype = "int32", padding = "
     sequences <- lapply(seq_len(nrow(sequences)), function(i) sequences[i, ])
   if (!is.list(sequences) || is.data.frame(sequences))
     recurrent_abort(c("{.arg sequences} must be a list of vectors.", x = "Got {describe_value(sequences)}."), call = call)
-  ok <- vapply(sequences, function(s) is.null(s) || is.atomic(s) && is.null(dim(s)) || is.list(s) && !is.object(s), TRUE)
+  types <- vapply(sequences, typeof, "")
+  if (any(types == "list")) {
+    sequences[types == "list"] <- lapply(sequences[types == "list"], unlist)
+    types <- vapply(sequences, typeof, "")
+  }
+  ok <- types %in% c("NULL", "logical", "integer", "double", "character")
   if (!all(ok))
     recurrent_abort(c("Each element of {.arg sequences} must be a vector.",
                       x = "Element{?s} {as.character(which(!ok))} {?is/are} not."), call = call)
-  sequences <- lapply(sequences, function(s) if (is.list(s)) unlist(s) else s)
   padding <- check_side(padding, "padding", call)
   truncating <- check_side(truncating, "truncating", call)
   maxlen <- check_count(maxlen, call = call, null_ok = TRUE)
@@ -221,30 +225,34 @@ pad_sequences <- function(sequences, maxlen = NULL, dtype = "int32", padding = "
   n <- length(sequences)
   if (is.null(maxlen)) maxlen <- if (n) max(lengths) else 0L
   if (mode != "character") {
-    non_num <- !vapply(sequences, function(s) is.null(s) || is.numeric(s) || is.logical(s), TRUE)
+    non_num <- types == "character"
     if (any(non_num))
       recurrent_abort(c("{.arg sequences} must hold numbers for {.arg dtype} {.val {dtype}}.",
                         x = "Element{?s} {as.character(which(non_num))} {?is/are} not numeric.",
                         i = "Use {.code dtype = \"object\"} to pad character sequences."), call = call)
   }
-  # fill by index arithmetic on the flattened values: position j of sequence i
-  # goes to (row i, column col) of the padded matrix
-  keep <- pmin(lengths, maxlen)
-  first <- if (truncating == "pre") lengths - keep + 1L else rep(1L, n)
-  offset <- if (padding == "pre") maxlen - keep else rep(0L, n)
-  row <- rep.int(seq_len(n), keep)
-  within <- sequence(keep)
-  src <- rep.int(cumsum(c(0L, lengths[-n]))[seq_len(n)] + first - 1L, keep) + within
-  col <- rep.int(offset, keep) + within
-  flat <- unlist(sequences, use.names = FALSE)
-  if (is.null(flat)) flat <- numeric()
-  if (mode == "integer" && length(flat) && any(abs(flat) > .Machine$integer.max, na.rm = TRUE))
-    recurrent_abort("{.arg sequences} hold values too large for {.val {dtype}}.", call = call)
-  out <- matrix(switch(mode, integer = as.integer(trunc(value)), double = as.double(value),
-                       character = as.character(value)), n, maxlen)
-  out[(col - 1L) * n + row] <- switch(mode, integer = as.integer(trunc(flat[src])), double = as.double(flat[src]),
-                                      character = as.character(flat[src]))
-  out
+  if (mode == "integer") {
+    dbl <- types == "double"
+    big <- vapply(sequences[dbl], function(s) length(s) > 0 && max(abs(s), na.rm = TRUE) > .Machine$integer.max, TRUE)
+    if (any(big)) recurrent_abort("{.arg sequences} hold values too large for {.val {dtype}}.", call = call)
+  }
+  if (mode != "character")
+    return(cpp_pad_sequences(sequences, maxlen, padding == "pre", truncating == "pre", as.double(value),
+                             mode == "integer"))
+  # strings: fill a (maxlen x n) matrix column by column (contiguous writes), then transpose
+  out <- matrix(as.character(value), maxlen, n)
+  for (i in seq_len(n)) {
+    s <- sequences[[i]]
+    len <- length(s)
+    if (!len || !maxlen) next
+    if (len > maxlen) {
+      s <- if (truncating == "pre") s[(len - maxlen + 1L):len] else s[seq_len(maxlen)]
+      len <- maxlen
+    }
+    rows <- if (padding == "pre") (maxlen - len + 1L):maxlen else seq_len(len)
+    out[rows, i] <- as.character(s)
+  }
+  t(out)
 }
 
 check_side <- function(x, arg, call) {

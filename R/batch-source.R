@@ -37,6 +37,9 @@ new_batch_source <- function(n_batches, new_pass, steps_per_epoch = NULL, prepar
   }
   # batches in an epoch: steps_per_epoch, else all
   src$epoch_steps <- function(arg, call) {
+    if (!is.na(n_batches) && n_batches == 0)
+      recurrent_abort(c("The data has no batches.", i = "A dataset made from too short a series (or an empty folder) is empty."),
+                      call = call)
     if (!is.null(steps_per_epoch)) {
       if (!continue_across_epochs && !is.na(n_batches)) return(min(steps_per_epoch, n_batches))
       return(steps_per_epoch)

@@ -40,7 +40,9 @@ IndexLookup <- R6::R6Class("IndexLookup",
     pad_to_max_tokens = FALSE, invert = FALSE, vocabulary_dtype = "string",
     initialize = function(max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]",
                           vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int",
-                          pad_to_max_tokens = FALSE, sparse = FALSE, vocabulary_dtype = "string", ...) {
+                          pad_to_max_tokens = FALSE, sparse = FALSE, vocabulary_dtype = "string",
+                          vocabulary_size = NULL, ...) {
+      # vocabulary_size is in Keras's config for information; the vocabulary decides it
       call <- NULL
       self$max_tokens <- check_count(max_tokens, call = call, min = 1, null_ok = TRUE)
       self$num_oov_indices <- check_count(num_oov_indices, call = call)
@@ -122,8 +124,14 @@ IndexLookup <- R6::R6Class("IndexLookup",
       invisible(self)
     },
     call = function(inputs) {
+      if (self$invert) {
+        x <- host_value(inputs)
+        if (!is.numeric(x) || anyNA(x) || any(x != trunc(x)))
+          recurrent_abort(c("With {.code invert = TRUE}, inputs of layer {.val {self$name}} must be whole-number indices.",
+                            x = "Got {describe_value(x)}."), call = NULL)
+        return(private$invert_lookup(x))
+      }
       x <- private$as_tokens(inputs, "inputs")
-      if (self$invert) return(private$invert_lookup(x))
       private$encode(private$lookup(x), dim(inputs) %||% length(inputs))
     },
     compute_output_shape = function(input_shape) {
@@ -330,6 +338,7 @@ adapt_batches <- function(data, steps, to_docs) {
 #'   `max_tokens` wide even when the vocabulary is smaller.
 #' @param sparse Must be `FALSE` (outputs are dense).
 #' @param encoding Accepted for compatibility: R strings are UTF-8.
+#' @param name `NULL` or the layer's name.
 #' @param vocabulary_dtype For `layer_integer_lookup()`: `"int64"` (or
 #'   `"int32"`).
 #' @param ... Standard layer arguments (`name`, ...).

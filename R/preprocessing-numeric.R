@@ -79,8 +79,9 @@ Discretization <- R6::R6Class("Discretization",
   public = list(
     bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int",
     initialize = function(bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int",
-                          sparse = FALSE, ...) {
-      if (!is.null(bin_boundaries) && !is.null(num_bins))
+                          sparse = FALSE, dtype = NULL, ...) {
+      # a saved adapted layer has both, with num_bins - 1 boundaries
+      if (!is.null(bin_boundaries) && !is.null(num_bins) && length(unlist(bin_boundaries)) != num_bins - 1)
         recurrent_abort("Pass {.arg bin_boundaries} or {.arg num_bins}, not both.", call = NULL)
       if (!is.null(bin_boundaries)) {
         bin_boundaries <- as.numeric(unlist(bin_boundaries))
@@ -93,7 +94,9 @@ Discretization <- R6::R6Class("Discretization",
       self$epsilon <- check_number(epsilon, arg = "epsilon", call = NULL, min = 0, min_open = TRUE, max = 1)
       self$output_mode <- check_choice(output_mode, c("int", "one_hot", "multi_hot", "count"), "output_mode")
       if (!isFALSE(sparse)) recurrent_abort("{.code sparse = TRUE} is not supported: outputs are dense.", call = NULL)
-      super$initialize(..., output_dtype = if (output_mode == "int") "int32" else config_floatx())
+      out_dtype <- if (!is.null(dtype)) normalize_dtype(dtype, call = NULL)
+                   else if (output_mode == "int") "int32" else config_floatx()
+      super$initialize(..., output_dtype = out_dtype)
     },
     adapt = function(data, batch_size = NULL, steps = NULL) {
       if (is.null(self$num_bins))
@@ -101,7 +104,8 @@ Discretization <- R6::R6Class("Discretization",
       batches <- adapt_batches(data, steps, function(x) list(as.numeric(host_value(x))))
       summary <- matrix(numeric(), 2, 0)
       for (b in batches) summary <- merge_summaries(summarize_values(b, self$epsilon), summary, self$epsilon)
-      self$bin_boundaries <- compress_summary(summary, 1 / self$num_bins)[1, -ncol(compress_summary(summary, 1 / self$num_bins))]
+      bins <- compress_summary(summary, 1 / self$num_bins)
+      self$bin_boundaries <- bins[1, -ncol(bins)]
       invisible(self)
     },
     call = function(inputs) {
@@ -113,7 +117,7 @@ Discretization <- R6::R6Class("Discretization",
         recurrent_abort(c("Inputs of layer {.val {self$name}} must be numbers.", x = "Got {describe_value(x)}."), call = NULL)
       idx <- findInterval(as.numeric(x), self$bin_boundaries)
       dim(idx) <- dim(x)
-      if (self$output_mode == "int") return(as_tensor(array(as.integer(idx), dim(x) %||% length(x)), "int32"))
+      if (self$output_mode == "int") return(as_tensor(array(as.integer(idx), dim(x) %||% length(x)), self$dtype))
       as_tensor(encode_categorical(array(idx, dim(x) %||% length(x)), self$output_mode,
                                    length(self$bin_boundaries) + 1L), self$dtype)
     },
@@ -151,8 +155,8 @@ merge_summaries <- function(prev, nxt, epsilon) {
 
 compress_summary <- function(summary, epsilon) {
   if (ncol(summary) * epsilon < 1) return(summary)
-  percents <- epsilon + seq(0, 1 - 1e-12, by = epsilon)
-  percents <- percents[seq_len(length(seq(0, 1 - 1e-12, by = epsilon)))]
+  # numpy.arange(0, 1, epsilon): ceiling(1 / epsilon) values start + i * step
+  percents <- epsilon + (seq_len(ceiling(1 / epsilon)) - 1) * epsilon
   cum <- cumsum(summary[2, ])
   pct <- cum / cum[length(cum)]
   new_bins <- np_interp(percents, pct, summary[1, ])
@@ -187,7 +191,10 @@ round_float32 <- function(x) {
 #' @param output_mode `"int"` (default), `"one_hot"`, `"multi_hot"` or
 #'   `"count"`.
 #' @param sparse Must be `FALSE`.
-#' @param ... Standard layer arguments (`name`, ...).
+#' @param dtype `NULL` (`"int32"` in `"int"` mode, else [config_floatx()]) or
+#'   the dtype of the output.
+#' @param name `NULL` or the layer's name.
+#' @param ... Standard layer arguments.
 #' @returns See `object`.
 #' @examples
 #' layer <- layer_discretization(bin_boundaries = c(0, 1, 2))
@@ -200,7 +207,7 @@ layer_discretization <- function(object, bin_boundaries = NULL, num_bins = NULL,
                                  output_mode = "int", sparse = FALSE, dtype = NULL, name = NULL, ...) {
   object <- if (missing(object)) NULL else object
   create_layer(Discretization, object, list(bin_boundaries = bin_boundaries, num_bins = num_bins, epsilon = epsilon,
-                                            output_mode = output_mode, sparse = sparse, name = name, ...))
+                                            output_mode = output_mode, sparse = sparse, dtype = dtype, name = name, ...))
 }
 attr(layer_discretization, "r6_class") <- Discretization
 

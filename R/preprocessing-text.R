@@ -10,7 +10,8 @@ TextVectorization <- R6::R6Class("TextVectorization",
     initialize = function(max_tokens = NULL, standardize = "lower_and_strip_punctuation", split = "whitespace",
                           ngrams = NULL, output_mode = "int", output_sequence_length = NULL,
                           pad_to_max_tokens = FALSE, vocabulary = NULL, idf_weights = NULL, sparse = FALSE,
-                          ragged = FALSE, encoding = "utf-8", ...) {
+                          ragged = FALSE, encoding = "utf-8", vocabulary_size = NULL, ...) {
+      # vocabulary_size is in Keras's config for information; the vocabulary decides it
       if (!is.function(standardize) && !is.null(standardize))
         check_choice(standardize, c("lower_and_strip_punctuation", "lower", "strip_punctuation"), "standardize")
       if (!is.function(split) && !is.null(split)) check_choice(split, c("whitespace", "character"), "split")
@@ -135,7 +136,7 @@ TextVectorization <- R6::R6Class("TextVectorization",
   )
 )
 
-# Keras's DEFAULT_STRIP_REGEX: ASCII punctuation except the hyphen range's ends kept as Keras has them
+# Keras's punctuation class r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']' (its `,-\.` is the range , - .)
 KERAS_PUNCTUATION <- "[!\"#$%&()\\*\\+,\\-\\./:;<=>?@\\[\\\\\\]^_`{|}~']"
 
 # All n-grams of each width in turn, tokens joined by a space (tf.strings.ngrams).

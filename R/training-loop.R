@@ -28,7 +28,11 @@ evaluate <- function(object, ...) UseMethod("evaluate")
 #'
 #' @param object A compiled model (see [compile()]).
 #' @param x Inputs: an R array whose first axis is the samples, a data frame, a
-#'   tensor, or a list of these for a model with several inputs.
+#'   tensor, or a list of these for a model with several inputs. Or a dataset
+#'   (e.g. [timeseries_dataset_from_array()]) or an R function returning the
+#'   next batch, `list(x, y)` or `list(x, y, sample_weight)` (with
+#'   `steps_per_epoch`): then `y` and `sample_weight` stay `NULL` and
+#'   `batch_size` is not used.
 #' @param y Targets, like `x`. A factor becomes 0-based integer class ids (for
 #'   sparse categorical losses and metrics).
 #' @param ... Must be empty.

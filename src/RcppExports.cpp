@@ -535,6 +535,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_read_pickled_object_array
+Rcpp::List cpp_read_pickled_object_array(Rcpp::RawVector stream);
+RcppExport SEXP _recurrent_cpp_read_pickled_object_array(SEXP streamSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::RawVector >::type stream(streamSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_read_pickled_object_array(stream));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_fused_rnn
 Rcpp::List cpp_fused_rnn(std::string kind, SEXP x, SEXP states, SEXP kernel, SEXP recurrent_kernel, SEXP bias, SEXP mask, SEXP input_dropout, SEXP recurrent_dropout, Rcpp::List options);
 RcppExport SEXP _recurrent_cpp_fused_rnn(SEXP kindSEXP, SEXP xSEXP, SEXP statesSEXP, SEXP kernelSEXP, SEXP recurrent_kernelSEXP, SEXP biasSEXP, SEXP maskSEXP, SEXP input_dropoutSEXP, SEXP recurrent_dropoutSEXP, SEXP optionsSEXP) {
@@ -582,6 +593,22 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type zero_output_for_mask(zero_output_for_maskSEXP);
     Rcpp::traits::input_parameter< bool >::type replay(replaySEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_rnn_loop(fn, normalize, at, x, states, mask, go_backwards, return_sequences, zero_output_for_mask, replay));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_pad_sequences
+SEXP cpp_pad_sequences(Rcpp::List sequences, int maxlen, bool pre_pad, bool pre_trunc, double value, bool as_integer);
+RcppExport SEXP _recurrent_cpp_pad_sequences(SEXP sequencesSEXP, SEXP maxlenSEXP, SEXP pre_padSEXP, SEXP pre_truncSEXP, SEXP valueSEXP, SEXP as_integerSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type sequences(sequencesSEXP);
+    Rcpp::traits::input_parameter< int >::type maxlen(maxlenSEXP);
+    Rcpp::traits::input_parameter< bool >::type pre_pad(pre_padSEXP);
+    Rcpp::traits::input_parameter< bool >::type pre_trunc(pre_truncSEXP);
+    Rcpp::traits::input_parameter< double >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< bool >::type as_integer(as_integerSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_pad_sequences(sequences, maxlen, pre_pad, pre_trunc, value, as_integer));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -844,9 +871,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_optim_slot", (DL_FUNC) &_recurrent_cpp_optim_slot, 2},
     {"_recurrent_cpp_optim_apply", (DL_FUNC) &_recurrent_cpp_optim_apply, 5},
     {"_recurrent_cpp_optim_global_norm", (DL_FUNC) &_recurrent_cpp_optim_global_norm, 1},
+    {"_recurrent_cpp_read_pickled_object_array", (DL_FUNC) &_recurrent_cpp_read_pickled_object_array, 1},
     {"_recurrent_cpp_fused_rnn", (DL_FUNC) &_recurrent_cpp_fused_rnn, 10},
     {"_recurrent_cpp_fused_activation_supported", (DL_FUNC) &_recurrent_cpp_fused_activation_supported, 1},
     {"_recurrent_cpp_rnn_loop", (DL_FUNC) &_recurrent_cpp_rnn_loop, 10},
+    {"_recurrent_cpp_pad_sequences", (DL_FUNC) &_recurrent_cpp_pad_sequences, 6},
     {"_recurrent_cpp_tensor", (DL_FUNC) &_recurrent_cpp_tensor, 2},
     {"_recurrent_cpp_to_r", (DL_FUNC) &_recurrent_cpp_to_r, 1},
     {"_recurrent_cpp_shape", (DL_FUNC) &_recurrent_cpp_shape, 1},
