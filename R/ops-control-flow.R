@@ -96,11 +96,10 @@ op_fori_loop <- function(lower, upper, body_fun, init_val) {
   lower <- check_count(if (op_is_tensor(lower)) as.array(lower) else lower, "lower", min = -Inf)
   upper <- check_count(if (op_is_tensor(upper)) as.array(upper) else upper, "upper", min = -Inf)
   val <- init_val
-  i <- if (int_loop) as.integer(lower) else lower
-  while (i < upper) {
-    val <- body_fun(i, val)
-    i <- i + 1
-  }
+  if (upper <= lower) return(val)
+  steps <- seq(lower, upper - 1)
+  if (int_loop) steps <- as.integer(steps)
+  for (i in steps) val <- body_fun(i, val)
   val
 }
 
