@@ -136,7 +136,7 @@ as_float_tensor <- function(x) {
   as_tensor(x)
 }
 
-activation_table <- function() list(
+activation_table <- function() c(list(
   relu = activation_relu, linear = activation_linear, tanh = activation_tanh,
   sigmoid = activation_sigmoid, softmax = activation_softmax, log_softmax = activation_log_softmax,
   elu = activation_elu, selu = activation_selu, softplus = activation_softplus,
@@ -144,7 +144,7 @@ activation_table <- function() list(
   hard_sigmoid = activation_hard_sigmoid, relu6 = activation_relu6,
   leaky_relu = activation_leaky_relu, silu = activation_silu, swish = activation_silu,
   gelu = activation_gelu, mish = activation_mish
-)
+), activation_table_extra())
 
 #' Look up an activation function
 #'
