@@ -82,7 +82,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   wrapper <- wrap_layer(model)
   verbose <- resolve_verbose(verbose, call)
   batch_size <- check_batch_size(batch_size, call)
-  epochs <- check_count(epochs, call = call)
+  epochs <- capped_epochs(check_count(epochs, call = call))
   initial_epoch <- check_count(initial_epoch, call = call, min = 1)
   validation_split <- check_number(validation_split, call = call, min = 0, max = 1)
   if (validation_split >= 1) recurrent_abort(c("{.arg validation_split} must be less than 1.", x = "Got 1."), call = call)
@@ -111,7 +111,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   check_stateful_fit(model, data$n, batch_size, shuffle, call)
 
   n_batches <- max(1L, as.integer(ceiling(data$n / batch_size)))
-  steps <- if (is.null(steps_per_epoch)) n_batches else min(steps_per_epoch, n_batches)
+  steps <- capped_steps(if (is.null(steps_per_epoch)) n_batches else min(steps_per_epoch, n_batches))
   params <- list(verbose = verbose, epochs = epochs, steps = steps)
   for (cb in callbacks) {
     cb$set_model(wrapper)
@@ -125,9 +125,12 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   model$stop_training <- FALSE
   training_logs <- NULL
   interrupted <- FALSE
+  model$fit_interrupted <- TRUE
   run_callbacks(callbacks, "on_train_begin")
 
   epoch_seq <- if (epochs >= initial_epoch) seq.int(initial_epoch, epochs) else integer()
+  # callback_backup_and_restore() restored a run that completed these epochs
+  if (!is.null(model$resume_after_epoch)) epoch_seq <- epoch_seq[epoch_seq > model$resume_after_epoch]
   tryCatch({
     for (epoch in epoch_seq) {
       rec$epoch <- epoch
@@ -173,6 +176,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
                     class = "recurrent_message_interrupted")
   }
   if (length(epoch_seq)) st$optimizer$finalize_variable_values(model$trainable_weights)
+  model$fit_interrupted <- interrupted
   run_callbacks(callbacks, "on_train_end", logs = training_logs %||% list())
   invisible(new_training_history(params, history_metrics(rec$rows)))
 }

@@ -7,7 +7,7 @@
 
 cran <- "https://cloud.r-project.org"
 always <- c("Rcpp", "RcppEigen", "R6", "cli", "rlang", "magrittr", "zeallot",
-            "generics", "testthat", "withr", "knitr", "rmarkdown", "roxygen2")
+            "generics", "testthat", "withr", "knitr", "rmarkdown", "roxygen2", "jsonlite")
 
 # DESCRIPTION may name more (or newer) packages than the list above; read it
 # from the repository root, found from this script's own path.
