@@ -15,7 +15,7 @@ math_float <- function(x) {
 index_array <- function(x, arg, call = rlang::caller_env()) {
   if (op_is_tensor(x)) x <- as.array(x)
   if (is.factor(x)) x <- as.integer(x)
-  if (!is_whole(x) && !(is.logical(x) && FALSE))
+  if (!is_whole(x))
     recurrent_abort(c("{.arg {arg}} must hold whole numbers.", x = "Got {describe_value(x)}."), call = call)
   x
 }
