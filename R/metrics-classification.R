@@ -376,7 +376,7 @@ fn_sparse_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, from_so
 metric_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, ..., name = "top_k_categorical_accuracy",
                                               dtype = NULL) {
   check_dots_empty(list(...))
-  metric_dispatch(fn_top_k_categorical_accuracy, y_true, y_pred, list(k = check_count(k, min = 1)), name, dtype, "up",
+  metric_dispatch_args(fn_top_k_categorical_accuracy, y_true, y_pred, list(k = check_count(k, min = 1)), name, dtype, "up",
                   "accuracy_metrics.TopKCategoricalAccuracy", rlang::current_env())
 }
 
@@ -386,6 +386,6 @@ metric_sparse_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, ...
                                                      name = "sparse_top_k_categorical_accuracy", dtype = NULL) {
   check_dots_empty(list(...))
   args <- list(k = check_count(k, min = 1), from_sorted_ids = check_flag(from_sorted_ids))
-  metric_dispatch(fn_sparse_top_k_categorical_accuracy, y_true, y_pred, args, name, dtype, "up",
+  metric_dispatch_args(fn_sparse_top_k_categorical_accuracy, y_true, y_pred, args, name, dtype, "up",
                   "accuracy_metrics.SparseTopKCategoricalAccuracy", rlang::current_env())
 }

@@ -167,3 +167,16 @@ test_that("the new metrics work in compile() and fit() by object and by name", {
   expect_equal(ev[["true_positives"]], sum(pred & y == 1))
   expect_equal(ev[["precision"]], sum(pred & y == 1) / max(sum(pred), 1), tolerance = 1e-6)
 })
+
+test_that("metric configs carry Keras's keys (correlation_metrics_test.py test_get_config)", {
+  cfg <- metric_pearson_correlation()$get_config()
+  expect_identical(cfg$axis, -1L)
+  expect_identical(cfg$name, "pearson_correlation")
+  expect_identical(metric_concordance_correlation()$get_config()$name, "concordance_correlation")
+  expect_identical(metric_top_k_categorical_accuracy(k = 3)$get_config()$k, 3L)
+  expect_identical(metric_precision(thresholds = c(0.4, 0.9))$get_config()$thresholds, c(0.4, 0.9))
+  expect_identical(metric_fbeta_score(beta = 0.5, threshold = 0.3)$get_config()[c("beta", "threshold")],
+                   list(beta = 0.5, threshold = 0.3))
+  expect_identical(metric_precision_at_recall(0.6)$get_config()[c("num_thresholds", "recall")],
+                   list(num_thresholds = 200L, recall = 0.6))
+})
