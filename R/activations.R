@@ -136,7 +136,7 @@ as_float_tensor <- function(x) {
   as_tensor(x)
 }
 
-activation_table <- function() list(
+activation_table <- function() c(list(
   relu = activation_relu, linear = activation_linear, tanh = activation_tanh,
   sigmoid = activation_sigmoid, softmax = activation_softmax, log_softmax = activation_log_softmax,
   elu = activation_elu, selu = activation_selu, softplus = activation_softplus,
@@ -145,7 +145,7 @@ activation_table <- function() list(
   leaky_relu = activation_leaky_relu, silu = activation_silu, swish = activation_silu,
   gelu = activation_gelu, mish = activation_mish,
   hard_sigmoid_keras2 = activation_hard_sigmoid_keras2
-)
+), activation_table_extra())
 
 # Keras 1/2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1): models loaded from files those
 # versions wrote were trained with it (Keras 3's hard_sigmoid is relu6(x + 3) / 6).

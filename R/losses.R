@@ -438,7 +438,7 @@ loss_axis <- function(axis, call = rlang::caller_env()) {
 
 # ---- resolving compile(loss = ) ------------------------------------------------------
 
-loss_registry <- function() list(
+loss_registry <- function() c(list(
   mse = fn_mean_squared_error, mean_squared_error = fn_mean_squared_error,
   mae = fn_mean_absolute_error, mean_absolute_error = fn_mean_absolute_error,
   mape = fn_mean_absolute_percentage_error, mean_absolute_percentage_error = fn_mean_absolute_percentage_error,
@@ -448,7 +448,7 @@ loss_registry <- function() list(
   categorical_crossentropy = fn_categorical_crossentropy,
   sparse_categorical_crossentropy = fn_sparse_categorical_crossentropy,
   kl_divergence = fn_kl_divergence, kld = fn_kl_divergence, poisson = fn_poisson
-)
+), loss_registry_extra())
 
 # Is `x` one of the dual-use loss_*/metric_* constructors (to be called for its object)?
 is_dual_use_constructor <- function(x) {

@@ -389,7 +389,7 @@ custom_metric <- function(name, metric_fn) {
 
 # ---- resolving compile(metrics = ) ----------------------------------------------------
 
-metric_registry <- function() list(
+metric_registry <- function() c(list(
   mse = metric_mean_squared_error, mean_squared_error = metric_mean_squared_error,
   mae = metric_mean_absolute_error, mean_absolute_error = metric_mean_absolute_error,
   mape = metric_mean_absolute_percentage_error, mean_absolute_percentage_error = metric_mean_absolute_percentage_error,
@@ -401,7 +401,7 @@ metric_registry <- function() list(
   categorical_crossentropy = metric_categorical_crossentropy,
   sparse_categorical_crossentropy = metric_sparse_categorical_crossentropy,
   auc = metric_auc
-)
+), metric_registry_extra())
 
 # One metric object (the R6 object) from a compile() entry, named as keras3 logs it:
 # a string keeps its spelling, an object its name. y shapes resolve "accuracy".

@@ -86,7 +86,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   wrapper <- wrap_layer(model)
   verbose <- resolve_verbose(verbose, call)
   batch_size <- check_batch_size(batch_size, call)
-  epochs <- check_count(epochs, call = call)
+  epochs <- capped_epochs(check_count(epochs, call = call))
   initial_epoch <- check_count(initial_epoch, call = call, min = 1)
   validation_split <- check_number(validation_split, call = call, min = 0, max = 1)
   if (validation_split >= 1) recurrent_abort(c("{.arg validation_split} must be less than 1.", x = "Got 1."), call = call)
@@ -97,7 +97,8 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   validation_freq <- check_count(validation_freq, call = call, min = 1)
   callbacks <- check_callbacks(callbacks, call)
 
-  if (is_lazy_data(x)) {
+  lazy_x <- is_lazy_data(x)
+  if (lazy_x) {
     # a dataset or a generator: its batches carry the targets
     check_lazy_fit_args(y, sample_weight, validation_split, "x", call)
     source <- lazy_batch_source(x, steps_per_epoch, "x", call, class_weight)
@@ -123,7 +124,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
     check_stateful_fit(model, data$n, batch_size, shuffle, call)
     source <- array_batch_source(data, batch_size, shuffle, steps_per_epoch)
   }
-  steps <- source$epoch_steps("steps_per_epoch", call)
+  steps <- capped_steps(source$epoch_steps("steps_per_epoch", call))
   val_source <- if (!is.null(val)) evaluation_source(val, val_batch_size, validation_steps)
   if (!is.null(val_source)) val_source$epoch_steps("validation_steps", call)
   params <- list(verbose = verbose, epochs = epochs, steps = steps)
@@ -139,9 +140,12 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   model$stop_training <- FALSE
   training_logs <- NULL
   interrupted <- FALSE
+  model$fit_interrupted <- TRUE
   run_callbacks(callbacks, "on_train_begin")
 
   epoch_seq <- if (epochs >= initial_epoch) seq.int(initial_epoch, epochs) else integer()
+  # callback_backup_and_restore() restored a run that completed these epochs
+  if (!is.null(model$resume_after_epoch)) epoch_seq <- epoch_seq[epoch_seq > model$resume_after_epoch]
   tryCatch({
     for (epoch in epoch_seq) {
       rec$epoch <- epoch
@@ -161,6 +165,8 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
           warn_ran_out_of_data(call)
           break
         }
+        # arrays were checked whole above; a dataset's or generator's batches one by one
+        if (lazy_x) check_model_data(model, batch$x, "x", call)
         run_callbacks(callbacks, "on_train_batch_begin", b)
         logs <- train_step(wrapper, model, st, batch$x, batch$y, batch$sample_weight, call, vars)
         rec$batch <- b
@@ -191,6 +197,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
                     class = "recurrent_message_interrupted")
   }
   if (length(epoch_seq)) st$optimizer$finalize_variable_values(model$trainable_weights)
+  model$fit_interrupted <- interrupted
   run_callbacks(callbacks, "on_train_end", logs = training_logs %||% list())
   invisible(new_training_history(params, history_metrics(rec$rows)))
 }
