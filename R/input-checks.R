@@ -186,3 +186,29 @@ makes_mask <- function(layer, inputs) {
   if (is.list(m) && !is.object(m)) return(any(!vapply(m, is.null, TRUE)))
   !is.null(m)
 }
+
+# The ids given to an embedding layer: whole numbers in 0..input_dim-1 once cast to
+# integers as Keras casts them (float ids are truncated); NaN has no id.
+check_embedding_ids <- function(inputs, layer, float = FALSE) {
+  v <- as.array(inputs)
+  if (float) {
+    if (anyNA(v))
+      recurrent_abort(c("{.arg inputs} of embedding layer {.val {layer$name}} must be ids, not {.code NaN} or {.code NA}.",
+                        x = "Got {sum(is.na(v))} missing value{?s}."), class = "recurrent_error_shape", call = NULL)
+    return(inputs)
+  }
+  if (!length(v)) return(invisible(inputs))
+  r <- range(v)
+  if (r[1] < 0 || r[2] >= layer$input_dim)
+    recurrent_abort(c("{.arg inputs} of embedding layer {.val {layer$name}} must be ids from 0 to {layer$input_dim - 1} ({.arg input_dim} - 1).",
+                      x = "Got ids from {r[1]} to {r[2]}."), class = "recurrent_error_argument", call = NULL)
+  invisible(inputs)
+}
+
+# Layers whose weights and states are real numbers need a float dtype.
+check_float_dtype <- function(layer) {
+  if (!layer$dtype %in% c("float32", "float64"))
+    recurrent_abort(c("{.arg dtype} of layer {.val {layer$name}} must be {.val float32} or {.val float64}: its weights and states are real numbers.",
+                      x = "Got {.val {layer$dtype}}."), call = NULL)
+  invisible(layer)
+}
