@@ -41,10 +41,10 @@ check_shape_against_spec <- function(s, spec, who, input_name) {
   n <- length(s)
   given <- format_shape_list(s)
   if (!is.null(spec$ndim) && n != spec$ndim)
-    recurrent_abort(c("{who} expects its input {.arg {input_name}} to have {spec$ndim} dimensions.",
+    recurrent_abort(c("{who} expects its input {.arg {input_name}} to be {spec$ndim}-D.",
                       x = "Got shape {given}."), class = "recurrent_error_shape", call = NULL)
   if (!is.null(spec$min_ndim) && n < spec$min_ndim)
-    recurrent_abort(c("{who} expects its input {.arg {input_name}} to have at least {spec$min_ndim} dimensions.",
+    recurrent_abort(c("{who} expects its input {.arg {input_name}} to be at least {spec$min_ndim}-D.",
                       x = "Got shape {given}."), class = "recurrent_error_shape", call = NULL)
   for (pos in names(spec$axes)) {
     p <- as.integer(pos)

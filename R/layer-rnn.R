@@ -296,7 +296,8 @@ check_cell_result <- function(res) {
 #'   stack, all states of the first cell, then the second, ...), each of shape
 #'   `(batch, state_size)`.
 #' * `mask`: a logical array or bool tensor `(batch, timesteps)`, `TRUE` for
-#'   the timesteps to use. Masks made by [layer_masking()] or
+#'   the timesteps to use; a numeric one (array or tensor) counts nonzero as
+#'   `TRUE`, as Keras casts masks. `NA` (or `NaN`) is an error. Masks made by [layer_masking()] or
 #'   `layer_embedding(mask_zero = TRUE)` arrive on their own.
 #' * `training`: passed to cells whose `call()` takes it (dropout).
 #' * `constants`: a tensor or list of tensors passed unchanged to every step

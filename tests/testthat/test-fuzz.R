@@ -13,14 +13,15 @@ fuzz_env <- function() {
 test_that("random layers match the reference or fail with an error naming the argument", {
   fz <- fuzz_env()
   refs <- fz$fuzz_refs(environment())
-  res <- withr::with_preserve_seed(fz$fuzz_run(seed = 20261207L, n = 400L, refs = refs, max_seconds = 12))
+  # 150 cases take about 13 s here; the time bound only guards a heavily loaded machine
+  res <- withr::with_preserve_seed(fz$fuzz_run(seed = 20261207L, n = 150L, refs = refs, max_seconds = 45))
   fails <- res[res$status == "FAIL", ]
   expect_equal(sprintf("[case %d] %s / %s: %s", fails$index, fails$kind, fails$fault, fails$message), character())
   # the run covered both outcomes and every layer kind
-  expect_gt(nrow(res), 60)
-  expect_gt(sum(res$status == "ok"), 30)
-  expect_gt(sum(res$status == "rejected"), 10)
-  expect_setequal(unique(res$kind), fz$fuzz_kinds)
+  expect_gte(nrow(res), 30)
+  expect_gt(sum(res$status == "ok"), 0.4 * nrow(res))
+  expect_gt(sum(res$status == "rejected"), 0.1 * nrow(res))
+  if (nrow(res) == 150L) expect_setequal(unique(res$kind), fz$fuzz_kinds)
 })
 
 test_that("the fuzz references agree with the cell references they build on", {
