@@ -150,7 +150,8 @@ check_declared_shape <- function(d, declared, label, model_name, batch = TRUE, c
     if (!is.null(w) && d[a] != w) {
       what <- if (a == 1L) "batch size" else if (a == length(want)) "features (last axis)" else if (a == 2L && length(want) == 3L) "timesteps (axis 2)" else paste("axis", a)
       recurrent_abort(c("{.arg {label}} does not match the input of model {.val {model_name}}: expected shape {expected} (batch first), got {given}.",
-                        x = "Expected {what}: {w}; {.arg {label}} has {d[a]}."),
+                        x = "Expected {what}: {w}; {.arg {label}} has {d[a]}.",
+                        i = if (a == 1L) "The model's batch size is fixed: feed batches of {w} (in {.fn fit}, {.fn evaluate} and {.fn predict}, {.code batch_size = {w}})."),
                       class = "recurrent_error_shape", call = call)
     }
   }
