@@ -99,6 +99,8 @@ LayerNormalization <- R6::R6Class("LayerNormalization",
       if (self$center && !self$rms_scaling) self$beta <- add_affine_weight(self, "beta", dims)
     },
     call = function(inputs) {
+      # integer and logical inputs are normalized in the layer's dtype, not in float32
+      if (!cpp_dtype(inputs) %in% c("float32", "float64")) inputs <- op_cast(inputs, self$dtype)
       d <- cpp_shape(inputs)
       rank <- private$.rank
       check_norm_rank(self, d, rank)
@@ -255,6 +257,7 @@ BatchNormalization <- R6::R6Class("BatchNormalization",
                                               trainable = FALSE, name = "moving_variance")
     },
     call = function(inputs, training = NULL, mask = NULL) {
+      if (!cpp_dtype(inputs) %in% c("float32", "float64")) inputs <- op_cast(inputs, self$dtype)
       d <- cpp_shape(inputs)
       rank <- private$.rank
       check_norm_rank(self, d, rank)

@@ -498,6 +498,10 @@ fuzz_reference <- function(case, weights, args, refs) {
 # Cases `first`..`first + n - 1` of `seed`, stopping early after `max_seconds`. Returns
 # a data frame: one row per case with its kind, fault, status and message.
 fuzz_run <- function(seed, n, refs, first = 1L, max_seconds = Inf, progress = FALSE) {
+  # "absurd" sizes are absurd whatever memory the machine has free at the moment, and
+  # no case allocates gigabytes
+  old <- options(recurrent.max_array_size = 1e7)
+  on.exit(options(old), add = TRUE)
   started <- proc.time()[["elapsed"]]
   rows <- vector("list", n)
   done <- 0L

@@ -143,3 +143,16 @@ test_that("float64 models train, and their weights carry over through get/set_we
   set_weights(other, get_weights(model))
   expect_equal(predict(other, x, verbose = 0), predict(model, x, verbose = 0), tolerance = 1e-12)
 })
+
+test_that("normalization layers normalize integer inputs in their own dtype", {
+  xi <- matrix(c(1L, 0L, 2L, 1L, 3L, 0L), 2)
+  ln <- layer_layer_normalization(dtype = "float64")
+  y <- ln(xi)
+  expect_equal(recurrent:::cpp_dtype(y), "float64")
+  w <- get_weights(ln)
+  expect_equal(as.array(y), ref_layer_norm(xi + 0, w[[1]], w[[2]], 0.001), tolerance = 1e-12)
+  bn <- layer_batch_normalization(dtype = "float64")
+  yb <- bn(xi, training = TRUE)
+  wb <- get_weights(bn)
+  expect_equal(as.array(yb), ref_batch_norm(xi + 0, wb[[1]], wb[[2]], wb[[3]], wb[[4]], 0.001, TRUE), tolerance = 1e-12)
+})
