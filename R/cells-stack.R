@@ -10,6 +10,7 @@ StackedRNNCells <- R6::R6Class("StackedRNNCells",
       super$initialize(...)
       self$cells <- lapply(cells, unwrap_layer, arg = "cells")
       for (c in self$cells) check_state_size(c, call = NULL)
+      for (c in self$cells) adopt_dtype(self, c)
       for (c in self$cells) share_dtype(self, c)
     },
     build = function(input_shape) {

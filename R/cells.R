@@ -24,6 +24,7 @@ BuiltinCell <- R6::R6Class("BuiltinCell",
                            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
                            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
                            dropout, recurrent_dropout, seed) {
+      check_float_dtype(self)
       self$units <- check_count(units, "units", call = NULL, min = 1)
       # the recurrent kernel (units, k * units) is the cell's largest weight
       check_alloc_size(c(self$units, private$.gates * as.numeric(self$units)), "the recurrent kernel",

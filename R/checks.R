@@ -76,17 +76,28 @@ check_alloc_size <- function(dims, what, arg = NULL, call = rlang::caller_env())
     shape_txt <- paste0("(", paste(vapply(as.numeric(dims), format, "", scientific = FALSE, big.mark = ","), collapse = ", "), ")")
     gb <- format(signif(n * 4 / 2^30, 3), big.mark = ",", scientific = FALSE)
     recurrent_abort(c(paste0(if (is.null(arg)) "" else "{.arg {arg}} is too large: ", "{what} of shape {shape_txt} would hold {format(n, big.mark = ',', scientific = FALSE)} values (about {gb} GB in float32)."),
-                      i = "The largest array recurrent makes holds {format(limit, big.mark = ',', scientific = FALSE)} values ({.code options(recurrent.max_array_size)})."),
+                      i = "The largest array recurrent makes here holds {format(floor(limit), big.mark = ',', scientific = FALSE)} values (R's array limit and the memory available; see {.code options(recurrent.max_array_size)})."),
                     class = c("recurrent_error_size", "recurrent_error_argument"), call = call)
   }
   invisible(n)
 }
 
-# R's limit for the length of an array with integer dims; lower with
-# options(recurrent.max_array_size = ).
+# The largest array recurrent makes: R's limit for an array with integer dims, and
+# what the memory available now can hold while an initializer fills it (R draws
+# doubles, then the tensor is made: about 24 bytes per value at the peak). Set
+# options(recurrent.max_array_size = ) to choose another limit.
 max_array_size <- function() {
-  lim <- getOption("recurrent.max_array_size", .Machine$integer.max)
-  if (!is.numeric(lim) || length(lim) != 1L || is.na(lim) || lim < 1) .Machine$integer.max else min(lim, .Machine$integer.max)
+  lim <- getOption("recurrent.max_array_size")
+  if (is.numeric(lim) && length(lim) == 1L && !is.na(lim) && lim >= 1) return(min(lim, .Machine$integer.max))
+  min(.Machine$integer.max, available_memory() / 24)
+}
+
+# Bytes of memory available (Linux: MemAvailable in /proc/meminfo); Inf where unknown.
+available_memory <- function() {
+  info <- tryCatch(suppressWarnings(readLines("/proc/meminfo", n = 5L)), error = function(e) character())
+  line <- grep("^MemAvailable:", info, value = TRUE)
+  kb <- suppressWarnings(as.numeric(gsub("[^0-9]", "", line)))
+  if (length(kb) != 1L || is.na(kb) || kb <= 0) Inf else kb * 1024
 }
 
 # A single number within [min, max] (either end open with min_open/max_open), as a

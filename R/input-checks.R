@@ -41,10 +41,10 @@ check_shape_against_spec <- function(s, spec, who, input_name) {
   n <- length(s)
   given <- format_shape_list(s)
   if (!is.null(spec$ndim) && n != spec$ndim)
-    recurrent_abort(c("{who} expects its input {.arg {input_name}} to have {spec$ndim} dimensions.",
+    recurrent_abort(c("{who} expects its input {.arg {input_name}} to be {spec$ndim}-D.",
                       x = "Got shape {given}."), class = "recurrent_error_shape", call = NULL)
   if (!is.null(spec$min_ndim) && n < spec$min_ndim)
-    recurrent_abort(c("{who} expects its input {.arg {input_name}} to have at least {spec$min_ndim} dimensions.",
+    recurrent_abort(c("{who} expects its input {.arg {input_name}} to be at least {spec$min_ndim}-D.",
                       x = "Got shape {given}."), class = "recurrent_error_shape", call = NULL)
   for (pos in names(spec$axes)) {
     p <- as.integer(pos)
@@ -150,7 +150,8 @@ check_declared_shape <- function(d, declared, label, model_name, batch = TRUE, c
     if (!is.null(w) && d[a] != w) {
       what <- if (a == 1L) "batch size" else if (a == length(want)) "features (last axis)" else if (a == 2L && length(want) == 3L) "timesteps (axis 2)" else paste("axis", a)
       recurrent_abort(c("{.arg {label}} does not match the input of model {.val {model_name}}: expected shape {expected} (batch first), got {given}.",
-                        x = "Expected {what}: {w}; {.arg {label}} has {d[a]}."),
+                        x = "Expected {what}: {w}; {.arg {label}} has {d[a]}.",
+                        i = if (a == 1L) "The model's batch size is fixed: feed batches of {w} (in {.fn fit}, {.fn evaluate} and {.fn predict}, {.code batch_size = {w}})."),
                       class = "recurrent_error_shape", call = call)
     }
   }
@@ -185,4 +186,30 @@ makes_mask <- function(layer, inputs) {
                 error = function(e) TRUE)
   if (is.list(m) && !is.object(m)) return(any(!vapply(m, is.null, TRUE)))
   !is.null(m)
+}
+
+# The ids given to an embedding layer: whole numbers in 0..input_dim-1 once cast to
+# integers as Keras casts them (float ids are truncated); NaN has no id.
+check_embedding_ids <- function(inputs, layer, float = FALSE) {
+  v <- as.array(inputs)
+  if (float) {
+    if (anyNA(v))
+      recurrent_abort(c("{.arg inputs} of embedding layer {.val {layer$name}} must be ids, not {.code NaN} or {.code NA}.",
+                        x = "Got {sum(is.na(v))} missing value{?s}."), class = "recurrent_error_shape", call = NULL)
+    return(inputs)
+  }
+  if (!length(v)) return(invisible(inputs))
+  r <- range(v)
+  if (r[1] < 0 || r[2] >= layer$input_dim)
+    recurrent_abort(c("{.arg inputs} of embedding layer {.val {layer$name}} must be ids from 0 to {layer$input_dim - 1} ({.arg input_dim} - 1).",
+                      x = "Got ids from {r[1]} to {r[2]}."), class = "recurrent_error_argument", call = NULL)
+  invisible(inputs)
+}
+
+# Layers whose weights and states are real numbers need a float dtype.
+check_float_dtype <- function(layer) {
+  if (!layer$dtype %in% c("float32", "float64"))
+    recurrent_abort(c("{.arg dtype} of layer {.val {layer$name}} must be {.val float32} or {.val float64}: its weights and states are real numbers.",
+                      x = "Got {.val {layer$dtype}}."), call = NULL)
+  invisible(layer)
 }

@@ -19,6 +19,10 @@ share_dtype <- function(owner, child) {
 # A wrapper made without a dtype around a layer made with one computes in the layer's
 # dtype, so that what it reports (symbolic outputs, states) is what it returns.
 adopt_dtype <- function(owner, child) {
-  if (!dtype_given(owner) && dtype_given(child)) owner$dtype <- child$dtype
+  if (!dtype_given(owner) && dtype_given(child)) {
+    owner$dtype <- child$dtype
+    # the choice was explicit, one level down: the owner's own owner adopts it too
+    layer_private(owner)$.dtype_given <- TRUE
+  }
   invisible()
 }

@@ -27,6 +27,7 @@ RNN <- R6::R6Class("RNN",
       check_state_size(cell, call = NULL)
       self$cell <- cell
       adopt_dtype(self, cell)
+      check_float_dtype(self)
       share_dtype(self, cell)
       for (nm in c("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"))
         self[[nm]] <- check_flag(get(nm), nm, call = NULL)
@@ -36,7 +37,7 @@ RNN <- R6::R6Class("RNN",
     build = function(sequences_shape) {
       s <- sequences_shape
       if (length(s) != 3)
-        cli::cli_abort(c("Inputs to {.val {self$name}} must be 3-D: (batch, timesteps, features).",
+        cli::cli_abort(c("{.arg sequences} given to layer {.val {self$name}} must be 3-D: (batch, timesteps, features).",
                          x = "Got shape {format_shape_list(s)}."),
                        class = c("recurrent_error_shape", "recurrent_error"), call = NULL)
       if (self$unroll && is.null(s[[2]]))
@@ -56,7 +57,7 @@ RNN <- R6::R6Class("RNN",
     call = function(sequences, initial_state = NULL, mask = NULL, training = FALSE, constants = NULL) {
       d <- cpp_shape(sequences)
       if (length(d) != 3)
-        cli::cli_abort(c("Inputs to {.val {self$name}} must be 3-D: (batch, timesteps, features).",
+        cli::cli_abort(c("{.arg sequences} given to layer {.val {self$name}} must be 3-D: (batch, timesteps, features).",
                          x = "Got shape ({paste(d, collapse = ', ')})."),
                        class = c("recurrent_error_shape", "recurrent_error"), call = NULL)
       if (d[2] == 0L)
@@ -296,7 +297,8 @@ check_cell_result <- function(res) {
 #'   stack, all states of the first cell, then the second, ...), each of shape
 #'   `(batch, state_size)`.
 #' * `mask`: a logical array or bool tensor `(batch, timesteps)`, `TRUE` for
-#'   the timesteps to use. Masks made by [layer_masking()] or
+#'   the timesteps to use; a numeric one (array or tensor) counts nonzero as
+#'   `TRUE`, as Keras casts masks. `NA` (or `NaN`) is an error. Masks made by [layer_masking()] or
 #'   `layer_embedding(mask_zero = TRUE)` arrive on their own.
 #' * `training`: passed to cells whose `call()` takes it (dropout).
 #' * `constants`: a tensor or list of tensors passed unchanged to every step

@@ -22,6 +22,7 @@ Dense <- R6::R6Class("Dense",
                           activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL,
                           lora_rank = NULL, lora_alpha = NULL, ...) {
       super$initialize(activity_regularizer = activity_regularizer, ...)
+      check_float_dtype(self)
       self$units <- check_count(units, "units", call = NULL, min = 1)
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
@@ -38,6 +39,7 @@ Dense <- R6::R6Class("Dense",
       if (is.null(input_dim))
         cli::cli_abort("The last dimension of the inputs to dense layer {.val {self$name}} must be known.",
                        class = c("recurrent_error_shape", "recurrent_error"), call = NULL)
+      check_alloc_size(c(input_dim, self$units), "the kernel", arg = "units", call = NULL)
       self$kernel <- self$add_weight(shape = c(input_dim, self$units), initializer = self$kernel_initializer,
                                      regularizer = self$kernel_regularizer, constraint = self$kernel_constraint,
                                      name = "kernel")
@@ -242,7 +244,7 @@ Masking <- R6::R6Class("Masking",
     mask_value = 0,
     initialize = function(mask_value = 0, ...) {
       super$initialize(...)
-      self$mask_value <- mask_value
+      self$mask_value <- check_number(mask_value, "mask_value", call = NULL)
       self$built <- TRUE
     },
     compute_mask = function(inputs, mask = NULL) {
@@ -295,6 +297,8 @@ Embedding <- R6::R6Class("Embedding",
       super$initialize(...)
       self$input_dim <- check_count(input_dim, "input_dim", call = NULL, min = 1)
       self$output_dim <- check_count(output_dim, "output_dim", call = NULL, min = 1)
+      check_alloc_size(c(self$input_dim, self$output_dim), "the embeddings",
+                       arg = if (self$input_dim >= self$output_dim) "input_dim" else "output_dim", call = NULL)
       self$embeddings_initializer <- get_initializer(embeddings_initializer, "embeddings_initializer", call = NULL)
       self$embeddings_regularizer <- get_regularizer(embeddings_regularizer, "embeddings_regularizer", call = NULL)
       self$embeddings_constraint <- get_constraint(embeddings_constraint, "embeddings_constraint", call = NULL)
@@ -315,7 +319,8 @@ Embedding <- R6::R6Class("Embedding",
                                          constraint = self$embeddings_constraint, name = "embeddings")
     },
     call = function(inputs) {
-      if (!cpp_dtype(inputs) %in% c("int32", "int64")) inputs <- op_cast(inputs, "int32")
+      if (!cpp_dtype(inputs) %in% c("int32", "int64")) inputs <- op_cast(check_embedding_ids(inputs, self, float = TRUE), "int32")
+      check_embedding_ids(inputs, self)
       op_take(self$embeddings, inputs, axis = 1L, zero_indexed = TRUE)
     },
     compute_mask = function(inputs, mask = NULL) {

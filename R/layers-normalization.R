@@ -38,7 +38,7 @@ check_norm_axis <- function(axis, single, arg = rlang::caller_arg(axis), call = 
 # The input rank a normalization layer was built for must not change.
 check_norm_rank <- function(layer, dims, built_rank) {
   if (length(dims) != built_rank)
-    recurrent_abort(c("Layer {.val {layer$name}} was built for inputs with {built_rank} dimension{?s}.",
+    recurrent_abort(c("Layer {.val {layer$name}} was built for {.arg inputs} with {built_rank} dimension{?s}.",
                       x = "Got an input of shape {format(shape(dims))}."),
                     class = "recurrent_error_shape", call = NULL)
 }
@@ -74,6 +74,7 @@ LayerNormalization <- R6::R6Class("LayerNormalization",
                           beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL,
                           gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) {
       super$initialize(...)
+      check_float_dtype(self)
       self$axis <- check_norm_axis(axis, single = FALSE, arg = "axis", call = NULL)
       self$epsilon <- check_number(epsilon, "epsilon", call = NULL, min = 0)
       self$center <- check_flag(center, "center", call = NULL)
@@ -98,10 +99,16 @@ LayerNormalization <- R6::R6Class("LayerNormalization",
       if (self$center && !self$rms_scaling) self$beta <- add_affine_weight(self, "beta", dims)
     },
     call = function(inputs) {
+      # integer and logical inputs are normalized in the layer's dtype, not in float32
+      if (!cpp_dtype(inputs) %in% c("float32", "float64")) inputs <- op_cast(inputs, self$dtype)
       d <- cpp_shape(inputs)
       rank <- private$.rank
       check_norm_rank(self, d, rank)
       axes <- private$.axes
+      if (any(d[axes] != private$.dims))
+        recurrent_abort(c("Layer {.val {self$name}} was built for sizes ({toString(private$.dims)}) along axis {toString(axes)} of {.arg inputs}.",
+                          x = "Got an input of shape {format(shape(d))}."),
+                        class = "recurrent_error_shape", call = NULL)
       variance <- op_var(inputs, axis = axes, keepdims = TRUE)
       inv <- op_reciprocal(op_sqrt(op_add(variance, self$epsilon)))
       if (!is.null(self$gamma)) inv <- op_multiply(inv, broadcast_weight(self$gamma, axes, private$.dims, rank))
@@ -213,6 +220,7 @@ BatchNormalization <- R6::R6Class("BatchNormalization",
                           beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL,
                           gamma_constraint = NULL, synchronized = FALSE, ...) {
       super$initialize(...)
+      check_float_dtype(self)
       self$axis <- check_norm_axis(axis, single = TRUE, arg = "axis", call = NULL)
       self$momentum <- check_number(momentum, "momentum", call = NULL, min = 0, max = 1)
       self$epsilon <- check_number(epsilon, "epsilon", call = NULL, min = 0)
@@ -249,13 +257,14 @@ BatchNormalization <- R6::R6Class("BatchNormalization",
                                               trainable = FALSE, name = "moving_variance")
     },
     call = function(inputs, training = NULL, mask = NULL) {
+      if (!cpp_dtype(inputs) %in% c("float32", "float64")) inputs <- op_cast(inputs, self$dtype)
       d <- cpp_shape(inputs)
       rank <- private$.rank
       check_norm_rank(self, d, rank)
       ax <- private$.ax
       n <- private$.n
       if (d[ax] != n)
-        recurrent_abort(c("Layer {.val {self$name}} was built for {n} value{?s} along axis {ax}.",
+        recurrent_abort(c("Layer {.val {self$name}} was built for {n} value{?s} along axis {ax} of {.arg inputs}.",
                           x = "Got an input of shape {format(shape(d))}."),
                         class = "recurrent_error_shape", call = NULL)
       if (isTRUE(training) && isTRUE(self$trainable)) {

@@ -49,7 +49,7 @@ mkdir -p "$lib" "$work/src"
 
 # A copy of the sources without compiled objects (those are built without ASan).
 (cd "$here" && tar cf - --exclude='./src/*.o' --exclude='./src/*/*.o' --exclude='./src/*/*/*.o' \
-   --exclude='./src/*.so' --exclude='./src/.build-stamp' --exclude='./.git' --exclude='./sanitize-tests.log' .) |
+   --exclude='./src/*.so' --exclude='./src/.build-stamp' --exclude='./.git' .) |
   (cd "$work/src" && tar xf -)
 
 cat > "$work/Makevars" <<EOF

@@ -144,3 +144,130 @@ ref_lstm <- function(x, kernel, recurrent_kernel, bias = NULL, initial_state = N
 
 # Keras's test input np.arange(n).reshape(dims) (row-major) as an R array.
 ref_arange <- function(dims) aperm(array(seq_len(prod(dims)) - 1, rev(dims)), rev(seq_along(dims)))
+
+# ---- any cell, stacks and the other layers the fuzz test draws -------------------------
+# (inst/fuzz/fuzz-cases.R takes these as `refs`; all base R.)
+
+# The time loop over any step: step(x_t, states) returns list(output, new_states).
+# Returns list(output, final states...) with Keras's masking rules (ref_loop's).
+ref_rnn <- function(step, x, states, mask = NULL, go_backwards = FALSE, return_sequences = FALSE,
+                    zero_output_for_mask = FALSE) {
+  n <- dim(x)[1]
+  steps <- dim(x)[2]
+  order <- if (go_backwards) rev(seq_len(steps)) else seq_len(steps)
+  outputs <- NULL
+  prev_output <- NULL
+  for (s in seq_along(order)) {
+    t <- order[s]
+    res <- step(matrix(x[, t, ], n, dim(x)[3]), states)
+    output <- res[[1]]
+    new_states <- res[[2]]
+    if (is.null(prev_output)) {
+      prev_output <- output * 0
+      outputs <- array(0, c(n, steps, ncol(output)))
+    }
+    if (!is.null(mask)) {
+      keep <- as.logical(mask[, t])
+      new_states <- Map(function(new, old) { new[!keep, ] <- old[!keep, ]; new }, new_states, states)
+      output[!keep, ] <- if (zero_output_for_mask) 0 else prev_output[!keep, ]
+    }
+    states <- new_states
+    prev_output <- output
+    outputs[, s, ] <- output
+  }
+  c(list(if (return_sequences) outputs else prev_output), states)
+}
+
+ref_step_simple <- function(kernel, recurrent_kernel, bias, activation) {
+  act <- ref_activation(activation)
+  function(x_t, states) {
+    z <- x_t %*% kernel + states[[1]] %*% recurrent_kernel
+    if (!is.null(bias)) z <- z + ref_bias_rows(bias, nrow(z))
+    h <- act(z)
+    list(h, list(h))
+  }
+}
+
+ref_step_gru <- function(kernel, recurrent_kernel, bias, activation, recurrent_activation, reset_after) {
+  function(x_t, states) {
+    h <- ref_gru(array(x_t, c(nrow(x_t), 1, ncol(x_t))), kernel, recurrent_kernel, bias, list(states[[1]]),
+                 activation = activation, recurrent_activation = recurrent_activation,
+                 reset_after = reset_after)[[1]]
+    list(h, list(h))
+  }
+}
+
+ref_step_lstm <- function(kernel, recurrent_kernel, bias, activation, recurrent_activation) {
+  function(x_t, states) {
+    res <- ref_lstm(array(x_t, c(nrow(x_t), 1, ncol(x_t))), kernel, recurrent_kernel, bias, states,
+                    activation = activation, recurrent_activation = recurrent_activation)
+    list(res[[2]], res[2:3])
+  }
+}
+
+# Cells stacked within one step: each cell's output feeds the next; `n_states` says
+# how many of the flat states belong to each cell.
+ref_step_stack <- function(steps, n_states) {
+  function(x_t, states) {
+    out <- x_t
+    new <- list()
+    pos <- 0
+    for (i in seq_along(steps)) {
+      res <- steps[[i]](out, states[pos + seq_len(n_states[i])])
+      pos <- pos + n_states[i]
+      out <- res[[1]]
+      new <- c(new, res[[2]])
+    }
+    list(out, new)
+  }
+}
+
+ref_concat_last <- function(a, b) {
+  d <- dim(a)
+  out <- array(0, c(d[-length(d)], d[length(d)] + dim(b)[length(d)]))
+  out[, , seq_len(d[3])] <- a
+  out[, , d[3] + seq_len(dim(b)[3])] <- b
+  out
+}
+
+# Applies f to every row of the last axis of x (any rank), giving rows of length m.
+ref_last_axis <- function(x, f) {
+  d <- dim(x) %||% length(x)
+  k <- d[length(d)]
+  rows <- matrix(aperm(x, c(length(d), seq_len(length(d) - 1))), nrow = k)
+  y <- f(t(rows))
+  m <- ncol(y)
+  aperm(array(t(y), c(m, d[-length(d)])), c(seq_along(d)[-1], 1))
+}
+
+ref_dense <- function(x, kernel, bias = NULL, activation = NULL) {
+  act <- ref_activation(activation)
+  ref_last_axis(x, function(r) {
+    z <- r %*% kernel
+    if (!is.null(bias)) z <- z + ref_bias_rows(bias, nrow(z))
+    act(z)
+  })
+}
+
+ref_layer_norm <- function(x, gamma, beta, epsilon) {
+  ref_last_axis(x, function(r) {
+    mu <- rowMeans(r)
+    v <- rowMeans((r - mu)^2)
+    (r - mu) / sqrt(v + epsilon) * ref_bias_rows(gamma, nrow(r)) + ref_bias_rows(beta, nrow(r))
+  })
+}
+
+# Batch normalization over the last axis: batch statistics (biased variance over every
+# other axis) when training, the moving ones otherwise.
+ref_batch_norm <- function(x, gamma, beta, moving_mean, moving_variance, epsilon, training) {
+  ref_last_axis(x, function(r) {
+    mu <- if (training) colMeans(r) else moving_mean
+    v <- if (training) colMeans(sweep(r, 2, mu)^2) else moving_variance
+    sweep(sweep(sweep(r, 2, mu), 2, sqrt(v + epsilon), "/"), 2, gamma, "*") + ref_bias_rows(beta, nrow(r))
+  })
+}
+
+# Masking: a timestep whose features all equal mask_value becomes zeros.
+ref_masking <- function(x, mask_value) {
+  ref_last_axis(x, function(r) r * as.numeric(apply(r != mask_value, 1, any)))
+}
