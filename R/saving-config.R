@@ -17,6 +17,7 @@ layer_from_envelope <- function(env) {
       return(unwrap_layer(cf$fn(wrap_layer(orig))))
     }
   }
+  if (identical(env$module, "recurrent.ops")) return(op_layer_from_config(cfg))
   if (identical(cls, "Sequential")) return(sequential_from_config(cfg, env))
   if (cls %in% c("Functional", "Model") && is.list(cfg) && !is.null(cfg$layers)) return(functional_from_config(cfg))
   if (identical(cls, "InputLayer")) return(input_layer_from_config(cfg))
@@ -239,7 +240,8 @@ functional_from_config <- function(cfg) {
         spec <- parse_inbound_node(nodes[[done[[name]] + 1L]])
         resolved <- resolve_node_refs(spec, lookup)
         if (is.null(resolved)) break
-        out <- do.call(layer_call, c(list(made[[name]], resolved$input), resolved$kwargs))
+        out <- if (inherits(made[[name]], "Operation")) replay_op_node(made[[name]], resolved$input) else
+          do.call(layer_call, c(list(made[[name]], resolved$input), resolved$kwargs))
         outputs[[paste0(name, ":", done[[name]])]] <- flatten_tensors(out)
         done[[name]] <- done[[name]] + 1L
         progress <- TRUE

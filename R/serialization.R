@@ -193,12 +193,25 @@ optimizer_envelope <- function(opt) {
 }
 
 loss_envelope <- function(loss) {
+  if (inherits(loss, "recurrent_user_loss")) {
+    # a Loss() subclass: saved under its class name, found again through custom_objects
+    obj <- attr(loss, "user_object", exact = TRUE)
+    return(list(module = NULL, class_name = class(obj)[1], config = json_ready(obj$get_config()),
+                registered_name = class(obj)[1]))
+  }
   cls <- keras_class_of(loss, "keras.src.losses.losses.")
   cfg <- loss$get_config()
   list(module = "keras.losses", class_name = cls, config = json_ready(cfg), registered_name = NULL)
 }
 
 metric_envelope <- function(metric) {
+  user <- grep("^custom\\.", class(metric), value = TRUE)[1]
+  if (!is.na(user)) {
+    # a Metric() subclass: saved under its class name, found again through custom_objects
+    obj <- attr(metric, "metric", exact = TRUE)
+    cls <- sub("^custom\\.", "", user)
+    return(list(module = NULL, class_name = cls, config = json_ready(obj$get_config()), registered_name = cls))
+  }
   cls <- keras_class_of(metric, "keras.src.metrics.[a-z_]+\\.")
   obj <- metric_object(metric)
   cfg <- obj$get_config()
@@ -247,6 +260,7 @@ layer_keras_config <- function(layer) {
 }
 
 layer_envelope <- function(layer) {
+  if (inherits(layer, "Operation")) return(opnode_envelope(layer))
   cls <- layer_class_name(layer)
   reg <- layer_registered_name(layer)
   gen <- layer_private(layer)$.generator
@@ -541,10 +555,7 @@ loss_function_names <- function() loss_registry()
 
 deserialize_loss <- function(cls, cfg) {
   maker <- class_constructor_table("loss", "keras.src.losses.losses.")[[cls]]
-  if (is.null(maker)) {
-    obj <- resolve_class(cls, NULL, load_ctx$custom_objects, what = "loss")
-    return(obj)
-  }
+  if (is.null(maker)) return(instantiate_user_class(resolve_class(cls, NULL, load_ctx$custom_objects, what = "loss"), cfg))
   args <- deserialize_value(cfg %||% list())
   args$fn <- NULL
   do.call(maker, args[intersect(names(args), names(formals(maker)))])
@@ -552,7 +563,7 @@ deserialize_loss <- function(cls, cfg) {
 
 deserialize_metric <- function(cls, cfg) {
   maker <- class_constructor_table("metric", "keras.src.metrics.[a-z_]+\\.")[[cls]]
-  if (is.null(maker)) return(resolve_class(cls, NULL, load_ctx$custom_objects, what = "metric"))
+  if (is.null(maker)) return(instantiate_user_class(resolve_class(cls, NULL, load_ctx$custom_objects, what = "metric"), cfg))
   args <- deserialize_value(cfg %||% list())
   do.call(maker, args[intersect(names(args), names(formals(maker)))])
 }
@@ -573,4 +584,17 @@ keras_snake_case <- function(name) {
   name <- gsub("(.)([A-Z][a-z]+)", "\\1_\\2", name, perl = TRUE)
   name <- gsub("([a-z])([A-Z])", "\\1_\\2", name, perl = TRUE)
   tolower(name)
+}
+
+# A Loss() or Metric() class given in custom_objects is made into an instance from
+# the saved config (its constructor's arguments), as Keras's from_config() does.
+instantiate_user_class <- function(obj, cfg) {
+  args <- deserialize_value(cfg %||% list())
+  if (inherits(obj, c("recurrent_loss_class", "recurrent_metric_class"))) return(do.call(obj, args))
+  if (inherits(obj, "R6ClassGenerator")) {
+    made <- do.call(obj$new, args)
+    if (inherits(made, "Loss")) return(wrap_user_loss(made))
+    if (inherits(made, "Metric")) return(wrap_user_metric(made))
+  }
+  obj
 }

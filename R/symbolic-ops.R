@@ -23,9 +23,11 @@ OperationLayer <- R6::R6Class("Operation",
     op_name = NULL,
     fn = NULL,
     args = NULL,
-    initialize = function(op_name, fn, args, name = NULL) {
+    r_function = NULL,
+    initialize = function(op_name, fn, args, name = NULL, r_function = NULL) {
       super$initialize(name = name %||% unique_name(op_name))
       self$op_name <- op_name
+      self$r_function <- r_function
       self$fn <- fn
       self$args <- args
       self$built <- TRUE
@@ -108,9 +110,9 @@ opnode_config_args <- function(args) {
 
 # Record `fn(args)` as an operation node on the symbolic tensors in `args` and
 # return its symbolic output(s).
-symbolic_op <- function(op_name, fn, args) {
+symbolic_op <- function(op_name, fn, args, r_function = NULL) {
   slots <- make_op_slots(args)
-  layer <- OperationLayer$new(op_name, fn, slots$args)
+  layer <- OperationLayer$new(op_name, fn, slots$args, r_function = r_function)
   specs <- opnode_output_specs(layer, slots$inputs)
   node <- new_node(layer, slots$inputs, extras = list())
   outs <- lapply(seq_along(specs$specs), function(i) {
@@ -195,7 +197,7 @@ opnode_call_args <- function(fn, env) {
 
 # Called by each op_*() function when an argument is symbolic.
 symbolic_op_call <- function(op_name, fn, env) {
-  symbolic_op(sub("^(op|activation)_", "", op_name), fn, opnode_call_args(fn, env))
+  symbolic_op(sub("^(op|activation)_", "", op_name), fn, opnode_call_args(fn, env), r_function = op_name)
 }
 
 # ---- operators, math and summary functions on symbolic tensors ---------------------
@@ -244,11 +246,11 @@ symbolic_ops_generic <- function(generic, e1, e2) {
     name <- switch(generic, "-" = "negative", "!" = "logical_not",
                    recurrent_abort("Unary {.code {generic}} is not defined for tensors."))
     f <- match.fun(generic)
-    return(symbolic_op(name, function(x) f(x), list(x = e1)))
+    return(symbolic_op(name, function(x) f(x), list(x = e1), r_function = generic))
   }
   name <- ops_keras_names[[generic]]
   f <- match.fun(generic)
-  symbolic_op(name, function(e1, e2) f(e1, e2), list(e1 = e1, e2 = e2))
+  symbolic_op(name, function(e1, e2) f(e1, e2), list(e1 = e1, e2 = e2), r_function = generic)
 }
 
 #' @rdname symbolic-operators
@@ -257,7 +259,7 @@ Math.recurrent_symbolic_tensor <- function(x, ...) {
   generic <- .Generic
   f <- match.fun(generic)
   name <- switch(generic, ceiling = "ceil", cumsum = "cumsum", trunc = "trunc", generic)
-  symbolic_op(name, function(x, ...) f(x, ...), c(list(x = x), list(...)))
+  symbolic_op(name, function(x, ...) f(x, ...), c(list(x = x), list(...)), r_function = generic)
 }
 
 #' @rdname symbolic-operators
@@ -265,7 +267,7 @@ Math.recurrent_symbolic_tensor <- function(x, ...) {
 Summary.recurrent_symbolic_tensor <- function(..., na.rm = FALSE) {
   generic <- .Generic
   f <- match.fun(generic)
-  symbolic_op(generic, function(...) f(...), list(...))
+  symbolic_op(generic, function(...) f(...), list(...), r_function = generic)
 }
 
 #' @rdname symbolic-operators
@@ -290,7 +292,7 @@ aperm.recurrent_symbolic_tensor <- function(a, perm = NULL, ...) op_transpose(a,
   idx <- capture_index_args(sys.call(), parent.frame(), ...length())
   if (!isTRUE(drop)) recurrent_abort("{.arg drop} = FALSE is not supported when indexing tensors.")
   # the index goes in the node's arguments (its config); an index may itself be symbolic
-  symbolic_op("get_item", function(x, key) tensor_subset(x, key), list(x = x, key = idx))
+  symbolic_op("get_item", function(x, key) tensor_subset(x, key), list(x = x, key = idx), r_function = "[")
 }
 
 #' @rdname symbolic-operators
@@ -332,4 +334,104 @@ tensor_subset <- function(x, idx, drop = TRUE) {
     x <- op_take(x, if (length(pos) == 1) pos else array(pos, length(pos)), axis = k, zero_indexed = TRUE)
   }
   x
+}
+
+# ---- operation nodes in saved models -------------------------------------------------
+# A saved op node names the package function (or R operator) it calls and its
+# non-tensor arguments; loading looks the function up by that name among the
+# package's exported op_*/activation_* functions and a fixed list of R operators
+# and group generics, so nothing from the file is run as code.
+
+opnode_envelope <- function(layer) {
+  r_fn <- layer$r_function
+  if (is.null(r_fn))
+    recurrent_abort(c("Operation {.val {layer$name}} cannot be saved.",
+                      i = "It was recorded without the name of the function it calls."), call = NULL)
+  list(module = "recurrent.ops", class_name = opnode_class_name(layer$op_name),
+       config = list(name = layer$name, op = layer$op_name, `function` = r_fn,
+                     args = opnode_args_json(opnode_config_args(layer$args))),
+       registered_name = NULL)
+}
+
+math_group_generics <- c("abs", "sign", "sqrt", "floor", "ceiling", "trunc", "round", "signif", "exp", "log",
+                         "expm1", "log1p", "cos", "sin", "tan", "cospi", "sinpi", "tanpi", "acos", "asin", "atan",
+                         "cosh", "sinh", "tanh", "acosh", "asinh", "atanh", "lgamma", "gamma", "digamma",
+                         "trigamma", "cumsum", "cumprod", "cummax", "cummin")
+
+opnode_function <- function(r_fn) {
+  bad <- function() recurrent_abort(c("The file names an operation {.val {r_fn}} that recurrent does not have.",
+                                      i = "Operations load only as the package's own {.code op_*()} functions and R operators."),
+                                    class = c("recurrent_error_unknown_class", "recurrent_error_file"), call = NULL)
+  if (!is.character(r_fn) || length(r_fn) != 1) bad()
+  if (grepl("^(op|activation)_[A-Za-z0-9_]+$", r_fn)) {
+    if (!r_fn %in% getNamespaceExports("recurrent")) bad()
+    return(getExportedValue("recurrent", r_fn))
+  }
+  if (identical(r_fn, "[")) return(function(x, key) tensor_subset(x, key))
+  if (r_fn %in% c(names(ops_keras_names), "-", "!")) {
+    f <- match.fun(r_fn)
+    return(function(x, e1, e2) if (!missing(x)) f(x) else f(e1, e2))
+  }
+  if (r_fn %in% math_group_generics) {
+    f <- match.fun(r_fn)
+    return(function(x, ...) f(x, ...))
+  }
+  if (r_fn %in% c("max", "min", "range", "prod", "sum", "any", "all")) {
+    f <- match.fun(r_fn)
+    return(function(...) f(...))
+  }
+  bad()
+}
+
+op_layer_from_config <- function(cfg) {
+  r_fn <- cfg[["function"]]
+  fn <- opnode_function(r_fn)
+  args <- opnode_args_from_json(cfg$args %||% list())
+  OperationLayer$new(cfg$op %||% r_fn, fn, args, name = cfg$name, r_function = r_fn)
+}
+
+# Runs a loaded op node on the symbolic tensors of its inbound node.
+replay_op_node <- function(layer, inputs) {
+  if (inherits(inputs, "recurrent_symbolic_tensor")) inputs <- list(inputs)
+  symbolic_op(layer$op_name, layer$fn, fill_op_slots(layer$args, inputs), r_function = layer$r_function)
+}
+
+# Op arguments as JSON: every R vector typed explicitly (`{"__r__": [...], "type": ...}`),
+# so that axes, integer and double values and lists of indices come back as they were;
+# arrays as Keras's "__numpy__" envelope; tensor slots as {"slot": i}.
+opnode_args_json <- function(x) {
+  if (is.null(x)) return(NULL)
+  if (is.list(x) && identical(names(x), "slot")) return(x)
+  if (is.list(x)) {
+    nm <- names(x)
+    out <- lapply(x, opnode_args_json)
+    if (is.null(nm)) return(out)
+    names(out) <- nm
+    return(if (length(out)) out else empty_object())
+  }
+  if (!is.null(dim(x))) return(json_ready(x))
+  if (is.atomic(x)) return(list(`__r__` = lapply(as.vector(x), function(v) if (is.na(v)) NULL else v), type = typeof(x)))
+  recurrent_abort(c("An operation argument cannot be saved.", x = "Got {describe_value(x)}."), call = NULL)
+}
+
+opnode_args_from_json <- function(x) {
+  if (!is.list(x)) return(x)
+  if (identical(names(x), "slot")) return(structure(list(as.integer(x$slot)), class = "recurrent_op_slot"))
+  if (setequal(names(x), c("__r__", "type"))) {
+    type <- x$type
+    if (!type %in% c("double", "integer", "logical", "character"))
+      recurrent_abort("An operation argument in the file has the unknown type {.val {type}}.", call = NULL)
+    vals <- lapply(x[["__r__"]], function(v) if (is.null(v)) NA else v)
+    return(methods_as(unlist(vals), type))
+  }
+  if (identical(x$class_name, "__numpy__")) return(deserialize_value(x))
+  nm <- names(x)
+  out <- lapply(x, opnode_args_from_json)
+  names(out) <- nm
+  out
+}
+
+methods_as <- function(v, type) {
+  if (is.null(v)) v <- logical()
+  switch(type, double = as.double(v), integer = as.integer(v), logical = as.logical(v), character = as.character(v))
 }

@@ -96,7 +96,7 @@ test_that("initial_state and mask are checked", {
                class = "recurrent_error_argument")
   expect_error(layer(x, initial_state = matrix(0, 2, 3)), "must have shape \\(2, 2\\)")
   expect_error(layer(x, mask = matrix(TRUE, 2, 3)), "must have shape \\(2, 4\\)")
-  expect_error(layer(matrix(0, 2, 3)), "3 dimensions")
+  expect_error(layer(matrix(0, 2, 3)), "3-D")
 })
 
 test_that("unroll gives the same numbers and needs known timesteps", {
