@@ -14,6 +14,7 @@ keras_tree_children <- function(layer) {
   if (inherits(layer, "StackedRNNCells")) return(list(cells = layer$cells))
   if (inherits(layer, "Bidirectional")) return(list(backward_layer = layer$backward_layer, forward_layer = layer$forward_layer))
   if (inherits(layer, "TimeDistributed")) return(list(layer = layer$layer))
+  if (inherits(layer, "MultiHeadAttention")) return(mha_tree_children(layer))
   # any other layer: fields holding layers (or lists of them), in sorted name order
   out <- list()
   for (nm in sort(ls(layer, sorted = FALSE), method = "radix")) {
@@ -28,6 +29,23 @@ keras_tree_children <- function(layer) {
     }
   }
   out
+}
+
+# Keras's MultiHeadAttention exposes its projections as the properties `query_dense`,
+# `key_dense`, `value_dense` and `output_dense` (since Keras 3.0.3, commit f8677c5);
+# the walk visits public attributes first, in sorted order, so the projections are
+# saved under those names, not under the private `_query_dense` aliases. Its build
+# also makes a `Softmax` (`_softmax`) and a `Dropout` (`_dropout_layer`) without
+# variables; since Keras 3.6 every visited layer gets a (here empty) `vars` group,
+# written after the public ones (private names sort last). Our attention computes
+# softmax and dropout inline, so those two are stand-ins that carry only a name.
+mha_tree_children <- function(layer) {
+  dense <- list(key_dense = layer$key_dense, output_dense = layer$output_dense,
+                query_dense = layer$query_dense, value_dense = layer$value_dense)
+  dense <- lapply(Filter(Negate(is.null), dense), unwrap_layer)
+  if (!length(dense)) return(list())
+  stand_in <- function(name) { e <- new.env(parent = emptyenv()); e$name <- name; e }
+  c(dense, list(`_dropout_layer` = stand_in("dropout"), `_softmax` = stand_in("softmax")))
 }
 
 # A layer's own variables in Keras's order: created-trainable first, then the others.
@@ -189,6 +207,12 @@ read_keras_weights_h5 <- function(layer, f, skip_mismatch = FALSE, load_optimize
     present <- h5_has(f, vp)
     if (!present && nzchar(e$path)) {
       alt <- sub("^layers", "_layer_checkpoint_dependencies", vp)
+      if (h5_has(f, alt)) { vp <- alt; present <- TRUE }
+    }
+    if (!present && nzchar(e$path)) {
+      # Keras 3.0.0-3.0.2 saved MultiHeadAttention's projections under their private
+      # names (`_query_dense`, ...), before it exposed them as properties
+      alt <- sub("([^/]+)/vars$", "_\\1/vars", vp)
       if (h5_has(f, alt)) { vp <- alt; present <- TRUE }
     }
     values <- if (present) h5_vars_group_values(h5_get(f, vp)) else list()
