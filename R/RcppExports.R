@@ -21,6 +21,14 @@ cpp_ctc_beam_search <- function(inputs, lengths, beam_width, top_paths, blank) {
     .Call(`_recurrent_cpp_ctc_beam_search`, inputs, lengths, beam_width, top_paths, blank)
 }
 
+cpp_hashing_bins <- function(x, num_bins, key) {
+    .Call(`_recurrent_cpp_hashing_bins`, x, num_bins, key)
+}
+
+cpp_hashing_hex <- function(x, key) {
+    .Call(`_recurrent_cpp_hashing_hex`, x, key)
+}
+
 cpp_cpu_features <- function() {
     .Call(`_recurrent_cpp_cpu_features`)
 }

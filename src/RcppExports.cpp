@@ -83,6 +83,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_hashing_bins
+Rcpp::IntegerVector cpp_hashing_bins(Rcpp::CharacterVector x, int num_bins, Rcpp::NumericVector key);
+RcppExport SEXP _recurrent_cpp_hashing_bins(SEXP xSEXP, SEXP num_binsSEXP, SEXP keySEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< int >::type num_bins(num_binsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type key(keySEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_hashing_bins(x, num_bins, key));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_hashing_hex
+Rcpp::CharacterVector cpp_hashing_hex(Rcpp::CharacterVector x, Rcpp::NumericVector key);
+RcppExport SEXP _recurrent_cpp_hashing_hex(SEXP xSEXP, SEXP keySEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type key(keySEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_hashing_hex(x, key));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_cpu_features
 Rcpp::List cpp_cpu_features();
 RcppExport SEXP _recurrent_cpp_cpu_features() {
@@ -831,6 +854,8 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_pool", (DL_FUNC) &_recurrent_cpp_pool, 5},
     {"_recurrent_cpp_ctc_loss", (DL_FUNC) &_recurrent_cpp_ctc_loss, 5},
     {"_recurrent_cpp_ctc_beam_search", (DL_FUNC) &_recurrent_cpp_ctc_beam_search, 5},
+    {"_recurrent_cpp_hashing_bins", (DL_FUNC) &_recurrent_cpp_hashing_bins, 3},
+    {"_recurrent_cpp_hashing_hex", (DL_FUNC) &_recurrent_cpp_hashing_hex, 2},
     {"_recurrent_cpp_cpu_features", (DL_FUNC) &_recurrent_cpp_cpu_features, 0},
     {"_recurrent_cpp_cpu_level_index", (DL_FUNC) &_recurrent_cpp_cpu_level_index, 1},
     {"_recurrent_cpp_set_cpu_level", (DL_FUNC) &_recurrent_cpp_set_cpu_level, 1},
