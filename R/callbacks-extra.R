@@ -120,7 +120,9 @@ BackupAndRestore <- R6::R6Class("BackupAndRestore", inherit = CallbackBase, lock
 #' model <- keras_model_sequential(input_shape = 2) |> layer_dense(1)
 #' model |> compile(optimizer = "adam", loss = "mse")
 #' x <- matrix(runif(20), 10); y <- rowSums(x)
-#' stop_at_3 <- callback_lambda(on_epoch_begin = function(epoch, logs) if (epoch == 3) stop("interrupted"))
+#' stop_at_3 <- callback_lambda(
+#'   on_epoch_begin = function(epoch, logs) if (epoch == 3) stop("interrupted")
+#' )
 #' try(model |> fit(x, y, epochs = 5, verbose = 0,
 #'                  callbacks = list(callback_backup_and_restore(dir), stop_at_3)))
 #' h <- model |> fit(x, y, epochs = 5, verbose = 0, callbacks = list(callback_backup_and_restore(dir)))

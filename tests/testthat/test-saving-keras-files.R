@@ -27,12 +27,12 @@ test_that("legacy .h5 full models load with the semantics of the Keras that save
   expect_warning(m <- load_model(keras_fixture("03-k3-stacked-lstm", "modeloLSTM.h5")), "not compiled")
   expect_fixture_prediction(m, "03-k3-stacked-lstm")
   # Keras 2.2.4: GRU(reset_after = FALSE) with Keras 2's hard_sigmoid
-  m7 <- load_model(keras_fixture("07-k2-gru-resetafter-false-hardsig", "gru.h5"))
+  m7 <- load_model(keras_fixture("07-k2-gru-hardsig", "gru.h5"))
   expect_false(m7$layers[[1]]$reset_after)
-  expect_fixture_prediction(m7, "07-k2-gru-resetafter-false-hardsig")
+  expect_fixture_prediction(m7, "07-k2-gru-hardsig")
   # Keras 3's hard_sigmoid would give other numbers (expected_keras3_hard_sigmoid.json)
-  x <- read_fixture_arrays(keras_fixture("07-k2-gru-resetafter-false-hardsig", "input.json"))[[1]]
-  other <- read_fixture_arrays(keras_fixture("07-k2-gru-resetafter-false-hardsig", "expected_keras3_hard_sigmoid.json"))[[1]]
+  x <- read_fixture_arrays(keras_fixture("07-k2-gru-hardsig", "input.json"))[[1]]
+  other <- read_fixture_arrays(keras_fixture("07-k2-gru-hardsig", "expected_keras3_hard_sigmoid.json"))[[1]]
   expect_gt(max(abs(predict(m7, x, verbose = 0) - other)), 1e-3)
   # Keras 2.2.0: Masking(0) -> LSTM(hard_sigmoid), a bare-list Sequential config
   m12 <- load_model(keras_fixture("12-k2-masking-lstm", "masking_zero_lstm.h5"))
@@ -40,7 +40,7 @@ test_that("legacy .h5 full models load with the semantics of the Keras that save
 })
 
 test_that("a Keras 2 save_weights() file loads into the architecture from its JSON", {
-  folder <- "15-k2-weightsonly-gru-timedistributed"
+  folder <- "15-k2-weights-gru"
   m <- load_model_config(keras_fixture(folder, "architecture.json"))
   load_model_weights(m, keras_fixture(folder, "gru_model.h5"))
   expect_fixture_prediction(m, folder)
@@ -52,7 +52,7 @@ test_that("fixtures saved again as .keras keep their numbers and Keras's structu
   cases <- list(
     list(folder = "01-k3-gru-dense", file = "gru_model.keras"),
     list(folder = "03-k3-stacked-lstm", file = "modeloLSTM.keras"),
-    list(folder = "07-k2-gru-resetafter-false-hardsig", file = "gru.h5"),
+    list(folder = "07-k2-gru-hardsig", file = "gru.h5"),
     list(folder = "12-k2-masking-lstm", file = "masking_zero_lstm.h5")
   )
   for (cs in cases) {
@@ -64,7 +64,7 @@ test_that("fixtures saved again as .keras keep their numbers and Keras's structu
     expect_equal(get_weights(again), get_weights(m))
     mine <- unzip_keras(path)
     expect_setequal(zip::zip_list(path)$filename, c("metadata.json", "config.json", "model.weights.h5"))
-    if (identical(cs$folder, "07-k2-gru-resetafter-false-hardsig")) {
+    if (identical(cs$folder, "07-k2-gru-hardsig")) {
       cfg <- jsonlite::fromJSON(file.path(mine, "config.json"), simplifyVector = FALSE)
       expect_equal(cfg$config$layers[[2]]$config$recurrent_activation$registered_name, "recurrent>hard_sigmoid_keras2")
     }
