@@ -25,7 +25,7 @@ deps-check:      ## ... and to build its vignettes and docs, and check it
 	@$(RSCRIPT) tools/install-deps.R check
 
 package: deps    ## compile and install into the default library (no vignettes)
-	@echo "== installing recurrent: about 1 to 3 min of compiling the first time, seconds when src/ is unchanged"
+	@echo "== installing recurrent: about 1 min of compiling the first time, seconds when src/ is unchanged"
 	@$(R) CMD INSTALL --no-test-load . > "$(INSTALL_LOG)" 2>&1; status=$$?; \
 	  if [ $$status -ne 0 ]; then cat "$(INSTALL_LOG)"; echo "make: R CMD INSTALL failed (log above)"; exit 1; fi; \
 	  grep -E '^(\*|recurrent:)' "$(INSTALL_LOG)"; rm -f "$(INSTALL_LOG)"
