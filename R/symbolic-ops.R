@@ -292,7 +292,7 @@ aperm.recurrent_symbolic_tensor <- function(a, perm = NULL, ...) op_transpose(a,
   idx <- capture_index_args(sys.call(), parent.frame(), ...length())
   if (!isTRUE(drop)) recurrent_abort("{.arg drop} = FALSE is not supported when indexing tensors.")
   # the index goes in the node's arguments (its config); an index may itself be symbolic
-  symbolic_op("get_item", function(x, key) tensor_subset(x, key), list(x = x, key = idx), r_function = "[")
+  symbolic_op("get_item", get_item, list(x = x, key = idx), r_function = "[")
 }
 
 #' @rdname symbolic-operators
@@ -357,6 +357,10 @@ math_group_generics <- c("abs", "sign", "sqrt", "floor", "ceiling", "trunc", "ro
                          "expm1", "log1p", "cos", "sin", "tan", "cospi", "sinpi", "tanpi", "acos", "asin", "atan",
                          "cosh", "sinh", "tanh", "acosh", "asinh", "atanh", "lgamma", "gamma", "digamma",
                          "trigamma", "cumsum", "cumprod", "cummax", "cummin")
+summary_group_generics <- c("max", "min", "range", "prod", "sum", "any", "all")
+
+# The function of a `[` node: keras3's indexing of the tensor standing in for `x`.
+get_item <- function(x, key) tensor_subset(x, key)
 
 opnode_function <- function(r_fn) {
   bad <- function() recurrent_abort(c("The file names an operation {.val {r_fn}} that recurrent does not have.",
@@ -367,7 +371,7 @@ opnode_function <- function(r_fn) {
     if (!r_fn %in% getNamespaceExports("recurrent")) bad()
     return(getExportedValue("recurrent", r_fn))
   }
-  if (identical(r_fn, "[")) return(function(x, key) tensor_subset(x, key))
+  if (identical(r_fn, "[")) return(get_item)
   if (r_fn %in% c(names(ops_keras_names), "-", "!")) {
     f <- match.fun(r_fn)
     return(function(x, e1, e2) if (!missing(x)) f(x) else f(e1, e2))
@@ -376,7 +380,7 @@ opnode_function <- function(r_fn) {
     f <- match.fun(r_fn)
     return(function(x, ...) f(x, ...))
   }
-  if (r_fn %in% c("max", "min", "range", "prod", "sum", "any", "all")) {
+  if (r_fn %in% summary_group_generics) {
     f <- match.fun(r_fn)
     return(function(...) f(...))
   }
@@ -422,16 +426,11 @@ opnode_args_from_json <- function(x) {
     if (!type %in% c("double", "integer", "logical", "character"))
       recurrent_abort("An operation argument in the file has the unknown type {.val {type}}.", call = NULL)
     vals <- lapply(x[["__r__"]], function(v) if (is.null(v)) NA else v)
-    return(methods_as(unlist(vals), type))
+    return(as.vector(unlist(vals), type))
   }
   if (identical(x$class_name, "__numpy__")) return(deserialize_value(x))
   nm <- names(x)
   out <- lapply(x, opnode_args_from_json)
   names(out) <- nm
   out
-}
-
-methods_as <- function(v, type) {
-  if (is.null(v)) v <- logical()
-  switch(type, double = as.double(v), integer = as.integer(v), logical = as.logical(v), character = as.character(v))
 }
