@@ -97,8 +97,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
   validation_freq <- check_count(validation_freq, call = call, min = 1)
   callbacks <- check_callbacks(callbacks, call)
 
-  lazy_x <- is_lazy_data(x)
-  if (lazy_x) {
+  if (is_lazy_data(x)) {
     # a dataset or a generator: its batches carry the targets
     check_lazy_fit_args(y, sample_weight, validation_split, "x", call)
     source <- lazy_batch_source(x, steps_per_epoch, "x", call, class_weight)
@@ -165,8 +164,6 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
           warn_ran_out_of_data(call)
           break
         }
-        # arrays were checked whole above; a dataset's or generator's batches one by one
-        if (lazy_x) check_model_data(model, batch$x, "x", call)
         run_callbacks(callbacks, "on_train_batch_begin", b)
         logs <- train_step(wrapper, model, st, batch$x, batch$y, batch$sample_weight, call, vars)
         rec$batch <- b
