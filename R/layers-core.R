@@ -178,14 +178,7 @@ Dropout <- R6::R6Class("Dropout",
     },
     call = function(inputs, training = FALSE) {
       if (!isTRUE(training) || self$rate == 0) return(inputs)
-      dims <- as.integer(cpp_shape(inputs))
-      ns <- dims
-      if (!is.null(self$noise_shape)) {
-        ns <- vapply(seq_along(dims), function(i) {
-          d <- self$noise_shape[[i]]
-          if (is.null(d)) dims[i] else as.integer(d)
-        }, 1L)
-      }
+      ns <- noise_pattern_dims(self$noise_shape, as.integer(cpp_shape(inputs)))
       draw <- function() stats::runif(prod(ns)) >= self$rate
       keep <- with_random_seed(nth_draw_seed(self$seed, private$draws), draw())
       private$draws <- private$draws + 1L

@@ -9,6 +9,19 @@ layer_draw <- function(self, private, expr) {
   with_random_seed(seed, expr)
 }
 
+# The dims of a dropout layer's keep/drop pattern for an input of dims `dims`:
+# `noise_shape` with its unknown (NULL) entries taken from the input, or `dims`
+# itself without one. Keras too needs one entry per input axis.
+noise_pattern_dims <- function(noise_shape, dims) {
+  if (is.null(noise_shape)) return(dims)
+  given <- as_shape_list(noise_shape)
+  if (length(given) != length(dims))
+    cli::cli_abort(c("{.arg noise_shape} must have one entry per axis of the input ({length(dims)}).",
+                     x = "Got {length(given)}."),
+                   class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
+  vapply(seq_along(dims), function(i) if (is.null(given[[i]])) dims[i] else as.integer(given[[i]]), 1L)
+}
+
 noise_tensor <- function(values, like) {
   d <- as.integer(cpp_shape(like))
   cpp_reshape(cpp_tensor(array(values, length(values)), cpp_dtype(like)), d)
@@ -85,15 +98,7 @@ AlphaDropout <- R6::R6Class("AlphaDropout",
       rate <- self$rate
       alpha_p <- -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
       dims <- as.integer(cpp_shape(inputs))
-      ns <- dims
-      if (!is.null(self$noise_shape)) {
-        given <- as_shape_list(self$noise_shape)
-        if (length(given) != length(dims))
-          cli::cli_abort(c("{.arg noise_shape} must have one entry per axis of the input ({length(dims)}).",
-                           x = "Got {length(given)}."),
-                         class = c("recurrent_error_argument", "recurrent_error"), call = NULL)
-        ns <- vapply(seq_along(dims), function(i) if (is.null(given[[i]])) dims[i] else as.integer(given[[i]]), 1L)
-      }
+      ns <- noise_pattern_dims(self$noise_shape, dims)
       keep <- layer_draw(self, private, stats::runif(prod(ns)) >= rate)
       kept <- op_broadcast_to(cpp_reshape(cpp_tensor(array(as.numeric(keep), length(keep)), cpp_dtype(inputs)), ns), dims)
       a <- ((1 - rate) * (1 + rate * alpha_p^2))^-0.5

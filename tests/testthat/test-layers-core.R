@@ -41,6 +41,13 @@ test_that("layer_dropout() drops at `rate` with 1/(1-rate) scaling, reproducibly
   expect_identical(as.array(d2(x, training = TRUE)), r1)
   ns <- as.array(layer_dropout(rate = 0.5, noise_shape = c(NA, 1, NA))(array(1, c(3, 5, 4)), training = TRUE))
   for (t in 2:5) expect_identical(ns[, t, ], ns[, 1, ])
+  # noise_shape is the keep/drop pattern's shape, one entry per input axis (Keras's
+  # Dropout docstring: (batch_size, 1, features) for (batch_size, timesteps, features))
+  x3 <- array(1, c(3, 5, 4))
+  expect_error(layer_dropout(rate = 0.5, noise_shape = c(NA, 1))(x3, training = TRUE),
+               class = "recurrent_error_argument")
+  expect_error(layer_dropout(rate = 0.5, noise_shape = c(NA, 1, NA, 1))(x3, training = TRUE),
+               class = "recurrent_error_argument")
   expect_tensor_equal(layer_dropout(x, 0.5), x)
   expect_error(layer_dropout(rate = 1), class = "recurrent_error_argument")
   expect_error(layer_dropout(rate = -0.1), class = "recurrent_error_argument")
