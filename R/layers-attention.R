@@ -54,10 +54,7 @@ Attention <- R6::R6Class("Attention",
       if (!is.null(keep)) scores <- op_where(keep, scores, op_subtract(scores, 1e9))
       weights <- op_softmax(scores, axis = -1L)
       used <- weights
-      if (isTRUE(training) && self$dropout > 0) {
-        used <- random_dropout(weights, self$dropout, seed = nth_draw_seed(self$seed, private$draws))
-        private$draws <- private$draws + 1L
-      }
+      if (isTRUE(training) && self$dropout > 0) used <- layer_draw(self, private, random_dropout(weights, self$dropout))
       out <- op_matmul(used, v)
       if (!is.null(q_mask)) out <- op_where(op_expand_dims(as_bool_arg(q_mask, "mask"), -1L), out, 0)
       # Keras returns the weights after dropout
@@ -401,10 +398,7 @@ MultiHeadAttention <- R6::R6Class("MultiHeadAttention",
       m <- if (!is.null(attention_mask)) expand_mask(attention_mask, length(cpp_shape(scores)))
       scores <- masked_softmax(scores, m, private$norm_axes)
       used <- scores
-      if (training && self$dropout > 0) {
-        used <- random_dropout(scores, self$dropout, seed = nth_draw_seed(self$seed, private$draws))
-        private$draws <- private$draws + 1L
-      }
+      if (training && self$dropout > 0) used <- layer_draw(self, private, random_dropout(scores, self$dropout))
       list(output = op_einsum(private$combine_equation, used, value), scores = scores)
     },
     scores_shape = function(q, v) {

@@ -179,9 +179,7 @@ Dropout <- R6::R6Class("Dropout",
     call = function(inputs, training = FALSE) {
       if (!isTRUE(training) || self$rate == 0) return(inputs)
       ns <- noise_pattern_dims(self$noise_shape, as.integer(cpp_shape(inputs)))
-      draw <- function() stats::runif(prod(ns)) >= self$rate
-      keep <- with_random_seed(nth_draw_seed(self$seed, private$draws), draw())
-      private$draws <- private$draws + 1L
+      keep <- layer_draw(self, private, stats::runif(prod(ns)) >= self$rate)
       scale <- array(keep / (1 - self$rate), ns)
       op_multiply(inputs, as_tensor(scale, cpp_dtype(inputs)))
     },

@@ -2,7 +2,9 @@
 # Gaussian noise, alpha dropout (for SELU networks), spatial (whole-channel) dropout,
 # and a layer that adds an activity penalty to the loss.
 
-# Draws for a layer's n-th training call: R's stream, or the layer's seed moved on by n.
+# Evaluates `expr`, which draws from R's RNG, as the layer's n-th draw (n counted in
+# private$draws): from R's stream, or from the layer's seed moved on by n. The noise
+# layers, Dropout and the attention layers' dropout draw through it.
 layer_draw <- function(self, private, expr) {
   seed <- nth_draw_seed(self$seed, private$draws)
   private$draws <- private$draws + 1L
@@ -22,9 +24,10 @@ noise_pattern_dims <- function(noise_shape, dims) {
   vapply(seq_along(dims), function(i) if (is.null(given[[i]])) dims[i] else as.integer(given[[i]]), 1L)
 }
 
-noise_tensor <- function(values, like) {
-  d <- as.integer(cpp_shape(like))
-  cpp_reshape(cpp_tensor(array(values, length(values)), cpp_dtype(like)), d)
+# Drawn values as a tensor of the dtype of `like`, filled in row-major order into
+# `dims` (by default the shape of `like`).
+noise_tensor <- function(values, like, dims = cpp_shape(like)) {
+  cpp_reshape(cpp_tensor(array(values, length(values)), cpp_dtype(like)), as.integer(dims))
 }
 
 GaussianNoise <- R6::R6Class("GaussianNoise",
@@ -100,7 +103,7 @@ AlphaDropout <- R6::R6Class("AlphaDropout",
       dims <- as.integer(cpp_shape(inputs))
       ns <- noise_pattern_dims(self$noise_shape, dims)
       keep <- layer_draw(self, private, stats::runif(prod(ns)) >= rate)
-      kept <- op_broadcast_to(cpp_reshape(cpp_tensor(array(as.numeric(keep), length(keep)), cpp_dtype(inputs)), ns), dims)
+      kept <- op_broadcast_to(noise_tensor(as.numeric(keep), inputs, ns), dims)
       a <- ((1 - rate) * (1 + rate * alpha_p^2))^-0.5
       b <- -a * alpha_p * rate
       x <- op_add(op_multiply(inputs, kept), op_multiply(op_subtract(1, kept), alpha_p))
@@ -135,7 +138,7 @@ SpatialDropout1D <- R6::R6Class("SpatialDropout1D",
       if (!isTRUE(training) || self$rate == 0) return(inputs)
       d <- as.integer(cpp_shape(inputs))
       keep <- layer_draw(self, private, stats::runif(d[1] * d[3]) >= self$rate)
-      scale <- cpp_reshape(cpp_tensor(array(keep / (1 - self$rate), length(keep)), cpp_dtype(inputs)), c(d[1], 1L, d[3]))
+      scale <- noise_tensor(keep / (1 - self$rate), inputs, c(d[1], 1L, d[3]))
       op_multiply(inputs, scale)
     },
     compute_output_shape = function(input_shape) input_shape,
