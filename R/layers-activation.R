@@ -111,9 +111,7 @@ PReLU <- R6::R6Class("PReLU",
     initialize = function(alpha_initializer = "Zeros", alpha_regularizer = NULL, alpha_constraint = NULL,
                           shared_axes = NULL, ...) {
       super$initialize(...)
-      self$alpha_initializer <- get_initializer(alpha_initializer, "alpha_initializer", call = NULL)
-      self$alpha_regularizer <- get_regularizer(alpha_regularizer, "alpha_regularizer", call = NULL)
-      self$alpha_constraint <- get_constraint(alpha_constraint, "alpha_constraint", call = NULL)
+      set_weight_options(self, "alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
       self$shared_axes <- shared_axes
     },
     build = function(input_shape) {

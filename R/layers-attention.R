@@ -254,12 +254,8 @@ MultiHeadAttention <- R6::R6Class("MultiHeadAttention",
       self$use_bias <- use_bias
       self$output_shape <- output_shape
       self$attention_axes <- attention_axes
-      self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
-      self$bias_initializer <- get_initializer(bias_initializer, "bias_initializer", call = NULL)
-      self$kernel_regularizer <- get_regularizer(kernel_regularizer, "kernel_regularizer", call = NULL)
-      self$bias_regularizer <- get_regularizer(bias_regularizer, "bias_regularizer", call = NULL)
-      self$kernel_constraint <- get_constraint(kernel_constraint, "kernel_constraint", call = NULL)
-      self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
+      set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+      set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
       self$seed <- seed
     },
     build = function(query_shape, value_shape = NULL, key_shape = NULL) {

@@ -27,12 +27,8 @@ Dense <- R6::R6Class("Dense",
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
       self$use_bias <- isTRUE(use_bias)
-      self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
-      self$bias_initializer <- get_initializer(bias_initializer, "bias_initializer", call = NULL)
-      self$kernel_regularizer <- get_regularizer(kernel_regularizer, "kernel_regularizer", call = NULL)
-      self$bias_regularizer <- get_regularizer(bias_regularizer, "bias_regularizer", call = NULL)
-      self$kernel_constraint <- get_constraint(kernel_constraint, "kernel_constraint", call = NULL)
-      self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
+      set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+      set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
     },
     build = function(input_shape) {
       input_dim <- input_shape[[length(input_shape)]]
@@ -290,9 +286,7 @@ Embedding <- R6::R6Class("Embedding",
       self$output_dim <- check_count(output_dim, "output_dim", call = NULL, min = 1)
       check_alloc_size(c(self$input_dim, self$output_dim), "the embeddings",
                        arg = if (self$input_dim >= self$output_dim) "input_dim" else "output_dim", call = NULL)
-      self$embeddings_initializer <- get_initializer(embeddings_initializer, "embeddings_initializer", call = NULL)
-      self$embeddings_regularizer <- get_regularizer(embeddings_regularizer, "embeddings_regularizer", call = NULL)
-      self$embeddings_constraint <- get_constraint(embeddings_constraint, "embeddings_constraint", call = NULL)
+      set_weight_options(self, "embeddings", embeddings_initializer, embeddings_regularizer, embeddings_constraint)
       self$mask_zero <- isTRUE(mask_zero)
       private$.supports_masking <- self$mask_zero
       self$autocast <- FALSE

@@ -18,12 +18,8 @@ EinsumDense <- R6::R6Class("EinsumDense",
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
       self$bias_axes <- bias_axes
-      self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
-      self$bias_initializer <- get_initializer(bias_initializer, "bias_initializer", call = NULL)
-      self$kernel_regularizer <- get_regularizer(kernel_regularizer, "kernel_regularizer", call = NULL)
-      self$bias_regularizer <- get_regularizer(bias_regularizer, "bias_regularizer", call = NULL)
-      self$kernel_constraint <- get_constraint(kernel_constraint, "kernel_constraint", call = NULL)
-      self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
+      set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+      set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
     },
     build = function(input_shape) {
       spec <- einsum_dense_shapes(self$equation, self$bias_axes, as_shape_list(input_shape), self$partial_output_shape)
