@@ -36,19 +36,6 @@ OptimizerExtra <- R6::R6Class("recurrent_optimizer_extra", inherit = Optimizer, 
   )
 )
 
-new_optimizer_extra <- function(kind, name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
-                                global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
-                                loss_scale_factor, gradient_accumulation_steps, dots, keras_class,
-                                call = rlang::caller_env()) {
-  check_dots_empty(dots, call = call)
-  opt <- OptimizerExtra$new(kind, name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
-                            global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
-                            loss_scale_factor, gradient_accumulation_steps, call = call)
-  class(opt) <- c("recurrent_optimizer", paste0("keras.src.optimizers.", keras_class),
-                  "keras.src.optimizers.optimizer.Optimizer", "R6")
-  opt
-}
-
 #' More optimizers: Nadam, Adamax, Adadelta, Ftrl, Lion, Lamb, Adafactor
 #'
 #' These follow Keras 3's update rules step for step and take the same shared
@@ -109,9 +96,9 @@ optimizer_nadam <- function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999,
                             name = "nadam", ..., loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
   hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1), beta_2 = check_number(beta_2, min = 0, max = 1),
                 epsilon = check_number(epsilon, min = 0))
-  new_optimizer_extra("nadam", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "nadam.Nadam")
+  new_optimizer("nadam", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "nadam.Nadam", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -122,9 +109,9 @@ optimizer_adamax <- function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999
                              name = "adamax", ..., loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
   hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1), beta_2 = check_number(beta_2, min = 0, max = 1),
                 epsilon = check_number(epsilon, min = 0))
-  new_optimizer_extra("adamax", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "adamax.Adamax")
+  new_optimizer("adamax", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "adamax.Adamax", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -134,9 +121,9 @@ optimizer_adadelta <- function(learning_rate = 0.001, rho = 0.95, epsilon = 1e-0
                                ema_momentum = 0.99, ema_overwrite_frequency = NULL, name = "adadelta", ...,
                                loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
   hyper <- list(rho = check_number(rho, min = 0, max = 1), epsilon = check_number(epsilon, min = 0))
-  new_optimizer_extra("adadelta", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "adadelta.Adadelta")
+  new_optimizer("adadelta", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
+                use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "adadelta.Adadelta", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -154,9 +141,9 @@ optimizer_ftrl <- function(learning_rate = 0.001, learning_rate_power = -0.5, in
                 l2_regularization_strength = check_number(l2_regularization_strength, min = 0),
                 l2_shrinkage_regularization_strength = check_number(l2_shrinkage_regularization_strength, min = 0),
                 beta = check_number(beta))
-  new_optimizer_extra("ftrl", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "ftrl.Ftrl")
+  new_optimizer("ftrl", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+                ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "ftrl.Ftrl", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -168,9 +155,9 @@ optimizer_lion <- function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.99, w
   # beta_1 = 0 would make Lion plain SignSGD; Keras refuses it too
   hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1, min_open = TRUE),
                 beta_2 = check_number(beta_2, min = 0, max = 1))
-  new_optimizer_extra("lion", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "lion.Lion")
+  new_optimizer("lion", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+                ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "lion.Lion", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -181,9 +168,9 @@ optimizer_lamb <- function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, 
                            ..., loss_scale_factor = NULL, gradient_accumulation_steps = NULL) {
   hyper <- list(beta_1 = check_number(beta_1, min = 0, max = 1), beta_2 = check_number(beta_2, min = 0, max = 1),
                 epsilon = check_number(epsilon, min = 0))
-  new_optimizer_extra("lamb", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                      use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                      gradient_accumulation_steps, list(...), keras_class = "lamb.Lamb")
+  new_optimizer("lamb", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
+                ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+                list(...), keras_class = "lamb.Lamb", generator = OptimizerExtra)
 }
 
 #' @rdname optimizers_extra
@@ -197,9 +184,10 @@ optimizer_adafactor <- function(learning_rate = 0.001, beta_2_decay = -0.8, epsi
                 epsilon_2 = check_number(epsilon_2, min = 0),
                 clip_threshold = check_number(clip_threshold, min = 0, min_open = TRUE),
                 relative_step = check_flag(relative_step))
-  opt <- new_optimizer_extra("adafactor", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
-                             global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                             gradient_accumulation_steps, list(...), keras_class = "adafactor.Adafactor")
+  opt <- new_optimizer("adafactor", name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
+                       global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                       gradient_accumulation_steps, list(...), keras_class = "adafactor.Adafactor",
+                       generator = OptimizerExtra)
   opt$relative_step_clamp <- hyper$relative_step &&
     !(inherits(learning_rate, "recurrent_learning_rate_schedule") || is.function(learning_rate))
   opt

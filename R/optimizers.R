@@ -249,13 +249,15 @@ call_constraint <- function(constraint, v) {
   out
 }
 
+# An optimizer object of class `generator` (Optimizer, or OptimizerExtra for the kinds
+# of optimizers-extra.R), classed like Keras's `keras_class`.
 new_optimizer <- function(kind, name, learning_rate, hyper, weight_decay = NULL, clipnorm = NULL,
                           clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99,
                           ema_overwrite_frequency = NULL, loss_scale_factor = NULL,
                           gradient_accumulation_steps = NULL, dots = list(), keras_class,
-                          call = rlang::caller_env()) {
+                          generator = Optimizer, call = rlang::caller_env()) {
   check_dots_empty(dots, call = call)
-  opt <- Optimizer$new(kind, name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
+  opt <- generator$new(kind, name, learning_rate, hyper, weight_decay, clipnorm, clipvalue,
                        global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
                        loss_scale_factor, gradient_accumulation_steps, call = call)
   class(opt) <- c("recurrent_optimizer", paste0("keras.src.optimizers.", keras_class),
