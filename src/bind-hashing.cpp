@@ -185,25 +185,38 @@ hashing_u64 hashing_siphash24(const unsigned char* s, std::size_t len, hashing_u
   return st.v0 ^ st.v1 ^ st.v2 ^ st.v3;
 }
 
+// The hash of a UTF-8 string (an element of a character vector): with a key (two
+// salt words) SipHash-2-4, without one (an empty key) Fingerprint64.
+class hashing_string_hash {
+ public:
+  explicit hashing_string_hash(const Rcpp::NumericVector& key)
+      : keyed_(key.size() == 2),
+        key0_(keyed_ ? static_cast<hashing_u64>(key[0]) : 0),
+        key1_(keyed_ ? static_cast<hashing_u64>(key[1]) : 0) {}
+
+  hashing_u64 operator()(SEXP el) const {
+    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(CHAR(el));
+    const std::size_t len = static_cast<std::size_t>(LENGTH(el));
+    return keyed_ ? hashing_siphash24(bytes, len, key0_, key1_) : hashing_fingerprint64(bytes, len);
+  }
+
+ private:
+  bool keyed_;
+  hashing_u64 key0_, key1_;
+};
+
 }  // namespace
 
-// Bins of UTF-8 strings (NA-free; checked in R): Fingerprint64 modulo num_bins, or
-// with a key (two salt words) SipHash-2-4 modulo num_bins. Bins are 0-based.
+// Bins of UTF-8 strings (NA-free; checked in R): the hash modulo num_bins. Bins are
+// 0-based.
 // [[Rcpp::export(rng = false)]]
 Rcpp::IntegerVector cpp_hashing_bins(Rcpp::CharacterVector x, int num_bins, Rcpp::NumericVector key) {
   if (num_bins < 1) Rcpp::stop("num_bins must be at least 1");
-  const bool keyed = key.size() == 2;
-  const hashing_u64 key0 = keyed ? static_cast<hashing_u64>(key[0]) : 0;
-  const hashing_u64 key1 = keyed ? static_cast<hashing_u64>(key[1]) : 0;
+  const hashing_string_hash hash(key);
   const R_xlen_t n = x.size();
   Rcpp::IntegerVector out(n);
-  for (R_xlen_t i = 0; i < n; ++i) {
-    SEXP el = STRING_ELT(x, i);
-    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(CHAR(el));
-    const std::size_t len = static_cast<std::size_t>(LENGTH(el));
-    const hashing_u64 h = keyed ? hashing_siphash24(bytes, len, key0, key1) : hashing_fingerprint64(bytes, len);
-    out[i] = static_cast<int>(h % static_cast<hashing_u64>(num_bins));
-  }
+  for (R_xlen_t i = 0; i < n; ++i)
+    out[i] = static_cast<int>(hash(STRING_ELT(x, i)) % static_cast<hashing_u64>(num_bins));
   return out;
 }
 
@@ -211,16 +224,11 @@ Rcpp::IntegerVector cpp_hashing_bins(Rcpp::CharacterVector x, int num_bins, Rcpp
 // values.
 // [[Rcpp::export(rng = false)]]
 Rcpp::CharacterVector cpp_hashing_hex(Rcpp::CharacterVector x, Rcpp::NumericVector key) {
-  const bool keyed = key.size() == 2;
-  const hashing_u64 key0 = keyed ? static_cast<hashing_u64>(key[0]) : 0;
-  const hashing_u64 key1 = keyed ? static_cast<hashing_u64>(key[1]) : 0;
+  const hashing_string_hash hash(key);
   const R_xlen_t n = x.size();
   Rcpp::CharacterVector out(n);
   for (R_xlen_t i = 0; i < n; ++i) {
-    SEXP el = STRING_ELT(x, i);
-    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(CHAR(el));
-    const std::size_t len = static_cast<std::size_t>(LENGTH(el));
-    const hashing_u64 h = keyed ? hashing_siphash24(bytes, len, key0, key1) : hashing_fingerprint64(bytes, len);
+    const hashing_u64 h = hash(STRING_ELT(x, i));
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
     out[i] = buf;
