@@ -40,31 +40,10 @@ test_that("op_scan carries state and stacks outputs, forwards and in reverse", {
   expect_grad(function(x) op_scan(function(c, v) list(c * v, c * v), 1, x)[[2]], c(0.5, 2, -1.5))
 })
 
-# a cell that counts its R calls; `step(self, x, h)` gives the new state
-counting_cf_cell <- Layer("CountingControlFlowCell",
-  initialize = function(units, step, calls, ...) {
-    super$initialize(...)
-    self$units <- as.integer(units)
-    self$state_size <- as.integer(units)
-    self$step <- step
-    self$calls <- calls
-  },
-  build = function(input_shape) {
-    self$kernel <- self$add_weight(shape = shape(tail(input_shape, 1), self$units), name = "kernel")
-    self$recurrent_kernel <- self$add_weight(shape = shape(self$units, self$units), name = "recurrent_kernel")
-  },
-  call = function(inputs, states) {
-    self$calls$n <- self$calls$n + 1L
-    h <- self$step(self, inputs, states[[1]])
-    list(h, list(h))
-  })
-
+# the R calls of a counting_cell() (helper-counting-cell.R) running `step`
 run_counting <- function(step, x, W, U) {
-  calls <- new.env()
-  calls$n <- 0L
-  layer <- layer_rnn(cell = counting_cf_cell(units = ncol(W), step = step, calls = calls), return_sequences = TRUE)
-  layer$build(list(NULL, NULL, nrow(W)))
-  layer$set_weights(list(W, U))
+  calls <- new_call_counter()
+  layer <- counting_layer(step, calls, W, U, return_sequences = TRUE)
   list(out = as.array(layer(x)), calls = calls$n)
 }
 

@@ -1,38 +1,13 @@
 # The C++ loop records an R cell's ops at timesteps 2 and 3 and replays them for later
-# timesteps when both recordings agree (src/core/rnn/replay.h). Each cell below counts
-# its R calls; expected values come from plain-R references (helper-reference.R,
-# helper-minimal-cell.R), so the replayed steps are checked against R, not themselves.
+# timesteps when both recordings agree (src/core/rnn/replay.h). The cells count their
+# R calls (counting_cell(), helper-counting-cell.R); expected values come from plain-R
+# references (helper-reference.R, helper-minimal-cell.R), so the replayed steps are
+# checked against R, not themselves.
 
 rand_array <- function(...) array(runif(prod(c(...)), -1, 1), c(...))
 
-# a cell whose call() runs `step(self, inputs, h)` (the new state, also the output)
-# and counts its calls in `calls$n`
-counting_cell <- Layer("CountingCell",
-  initialize = function(units, step, calls, ...) {
-    super$initialize(...)
-    self$units <- as.integer(units)
-    self$state_size <- as.integer(units)
-    self$step <- step
-    self$calls <- calls
-  },
-  build = function(input_shape) {
-    self$kernel <- self$add_weight(shape = shape(tail(input_shape, 1), self$units), name = "kernel")
-    self$recurrent_kernel <- self$add_weight(shape = shape(self$units, self$units), name = "recurrent_kernel")
-  },
-  call = function(inputs, states) {
-    self$calls$n <- self$calls$n + 1L
-    h <- self$step(self, inputs, states[[1]])
-    list(h, list(h))
-  })
-
+# the step of the MinimalRNNCell (helper-minimal-cell.R): x W + h U
 minimal_step <- function(self, x, h) op_matmul(x, self$kernel) + op_matmul(h, self$recurrent_kernel)
-
-counting_layer <- function(step, calls, W, U, ..., batch = NULL) {
-  layer <- layer_rnn(cell = counting_cell(units = ncol(W), step = step, calls = calls), ...)
-  layer$build(list(batch, NULL, nrow(W)))
-  layer$set_weights(list(W, U))
-  layer
-}
 
 test_that("after three R calls the loop replays the cell and gives the reference values", {
   set.seed(11)
@@ -42,8 +17,7 @@ test_that("after three R calls the loop replays the cell and gives the reference
   mask[1, c(1, 5)] <- FALSE
   mask[3, 6:7] <- FALSE
   for (rs in c(FALSE, TRUE)) for (gb in c(FALSE, TRUE)) for (m in list(NULL, mask)) {
-    calls <- new.env()
-    calls$n <- 0L
+    calls <- new_call_counter()
     layer <- counting_layer(minimal_step, calls, W, U, return_sequences = rs, go_backwards = gb)
     got <- if (is.null(m)) layer(x) else layer(x, mask = m)
     want <- ref_minimal_rnn(x, W, U, mask = m, go_backwards = gb, return_sequences = rs)
@@ -57,8 +31,7 @@ test_that("options(recurrent.replay_cells = FALSE) calls the cell at every times
   set.seed(12)
   x <- rand_array(2, 6, 3)
   W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(minimal_step, calls, W, U)
   old <- options(recurrent.replay_cells = FALSE)
   on.exit(options(old))
@@ -70,8 +43,7 @@ test_that("options(recurrent.replay_cells = FALSE) calls the cell at every times
 
 test_that("a short sequence never replays: timesteps 1 to 3 always call R", {
   x <- array(1, c(1, 3, 1))
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(minimal_step, calls, matrix(1), matrix(1))
   # h_t = x_t + h_{t-1}: 1, 2, 3
   expect_equal(as.array(layer(x)), matrix(3), ignore_attr = TRUE)
@@ -88,8 +60,7 @@ test_that("replayed timesteps record gradients (finite differences, mask, go_bac
   mask[1, 5] <- FALSE
   mask[2, c(2, 6)] <- FALSE
   for (gb in c(FALSE, TRUE)) {
-    calls <- new.env()
-    calls$n <- 0L
+    calls <- new_call_counter()
     layer <- counting_layer(minimal_step, calls, W, U, go_backwards = gb, return_sequences = TRUE)
     loss_of <- function(xx, WW, UU)
       sum(ref_minimal_rnn(xx, WW, UU, mask = mask, go_backwards = gb, return_sequences = TRUE)$output^2)
@@ -113,8 +84,7 @@ test_that("a cell whose R code reads tensor values is called at every timestep",
     o <- minimal_step(self, x, h)
     if (sum(as.array(x)) > 0) o else op_negative(o)
   }
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(branching, calls, W, U)
   ref_step <- function(x_t, states) {
     o <- x_t %*% W + states[[1]] %*% U
@@ -141,8 +111,7 @@ test_that("numbers drawn in R at each timestep keep the cell called at every tim
   x <- rand_array(2, 6, 3)
   W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
   noisy <- function(self, x, h) minimal_step(self, x, h) + matrix(runif(8), 2, 4)
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(noisy, calls, W, U)
   set.seed(99)
   got <- as.array(layer(x))
@@ -164,8 +133,7 @@ test_that("a cell whose R state changes its constants is called at every timeste
     counter$t <- counter$t + 1
     minimal_step(self, x, h) * (1 / counter$t)
   }
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(scaled, calls, W, U)
   t <- 0
   want <- ref_loop(function(x_t, states) {
@@ -189,8 +157,7 @@ test_that("a cell that keeps a tensor of an earlier timestep is called at every 
     kept$x <- x
     minimal_step(self, x - prev, h)
   }
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(differencing, calls, W, U)
   prev <- NULL
   want <- ref_loop(function(x_t, states) {
@@ -234,8 +201,7 @@ test_that("a cell that assigns a variable is called at every timestep", {
     seen$assign(op_add(seen, 1))
     minimal_step(self, x, h)
   }
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(counting, calls, matrix(1), matrix(1))
   expect_equal(as.array(layer(x)), matrix(5), ignore_attr = TRUE)
   expect_equal(as.numeric(as.array(seen)), 5)
@@ -243,8 +209,7 @@ test_that("a cell that assigns a variable is called at every timestep", {
 })
 
 test_that("constants and training are replayed with the cell", {
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   probe <- Layer("Probe",
     initialize = function(...) {
       super$initialize(...)
@@ -272,8 +237,7 @@ test_that("a stack of an R cell and a built-in cell replays both", {
   x <- rand_array(2, 6, 3)
   W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
   k <- rand_array(4, 2); rk <- rand_array(2, 2); b <- rand_array(2)
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- layer_rnn(cell = list(counting_cell(units = 4, step = minimal_step, calls = calls), rnn_cell_simple(2)),
                      return_sequences = TRUE)
   layer$build(list(NULL, NULL, 3L))
@@ -289,8 +253,7 @@ test_that("a stateful layer replays and carries its states across calls", {
   x1 <- rand_array(2, 5, 3)
   x2 <- rand_array(2, 5, 3)
   W <- rand_array(3, 4); U <- rand_array(4, 4) / 2
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   layer <- counting_layer(minimal_step, calls, W, U, stateful = TRUE, batch = 2L)
   layer(x1)
   got <- as.array(layer(x2))
@@ -300,8 +263,7 @@ test_that("a stateful layer replays and carries its states across calls", {
 })
 
 test_that("a cell built around a layer replays: weights made at the first timestep are constants", {
-  calls <- new.env()
-  calls$n <- 0L
+  calls <- new_call_counter()
   dense_cell <- Layer("DenseCell",
     initialize = function(units, ...) {
       super$initialize(...)
