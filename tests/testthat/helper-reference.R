@@ -37,33 +37,15 @@ ref_gate_mask <- function(m, g) {
 
 ref_bias_rows <- function(b, n) matrix(b, n, length(b), byrow = TRUE)
 
-# The time loop. step(x_t, states) returns the new states; the output of a step is
-# its first state. A masked step keeps the states and emits the previous output
-# (zeros before the first unmasked step) or zeros with zero_output_for_mask.
+# The time loop of a cell whose output is its first state: step(x_t, states) returns
+# the new states. ref_rnn() (below) runs it, with Keras's masking rules.
 ref_loop <- function(step, x, states, mask = NULL, go_backwards = FALSE, return_sequences = FALSE,
                      zero_output_for_mask = FALSE) {
-  n <- dim(x)[1]
-  steps <- dim(x)[2]
-  units <- ncol(states[[1]])
-  order <- if (go_backwards) rev(seq_len(steps)) else seq_len(steps)
-  outputs <- array(0, c(n, steps, units))
-  prev_output <- matrix(0, n, units)
-  for (s in seq_along(order)) {
-    t <- order[s]
-    x_t <- matrix(x[, t, ], n, dim(x)[3])
+  output_and_states <- function(x_t, states) {
     new_states <- step(x_t, states)
-    output <- new_states[[1]]
-    if (!is.null(mask)) {
-      keep <- as.logical(mask[, t])
-      new_states <- Map(function(new, old) { new[!keep, ] <- old[!keep, ]; new }, new_states, states)
-      output[!keep, ] <- if (zero_output_for_mask) 0 else prev_output[!keep, ]
-    }
-    states <- new_states
-    prev_output <- output
-    outputs[, s, ] <- output
+    list(new_states[[1]], new_states)
   }
-  out <- if (return_sequences) outputs else prev_output
-  c(list(out), states)
+  ref_rnn(output_and_states, x, states, mask, go_backwards, return_sequences, zero_output_for_mask)
 }
 
 ref_simple_rnn <- function(x, kernel, recurrent_kernel, bias = NULL, initial_state = NULL, mask = NULL,
@@ -149,7 +131,9 @@ ref_arange <- function(dims) aperm(array(seq_len(prod(dims)) - 1, rev(dims)), re
 # (inst/fuzz/fuzz-cases.R takes these as `refs`; all base R.)
 
 # The time loop over any step: step(x_t, states) returns list(output, new_states).
-# Returns list(output, final states...) with Keras's masking rules (ref_loop's).
+# Returns list(output, final states...). A masked step keeps the states and emits the
+# previous output (zeros before the first unmasked step) or zeros with
+# zero_output_for_mask.
 ref_rnn <- function(step, x, states, mask = NULL, go_backwards = FALSE, return_sequences = FALSE,
                     zero_output_for_mask = FALSE) {
   n <- dim(x)[1]
