@@ -17,17 +17,21 @@ grad_weights <- function(outputs) {
 weighted_loss <- function(fn, weights) {
   function(tensors) {
     out <- do.call(fn, unname(tensors))
-    if (!is.list(out)) out <- list(out)
-    total <- NULL
-    for (i in seq_along(out)) {
-      w <- weights[[i]]
-      o <- out[[i]]
-      if (length(dim(o)) == 0) o <- op_reshape(o, 1)
-      term <- op_sum(op_multiply(o, op_convert_to_tensor(w, dtype = "float64")))
-      total <- if (is.null(total)) term else op_add(total, term)
-    }
-    total
+    weighted_sum(if (is.list(out)) out else list(out), weights)
   }
+}
+
+# The scalar sum(outputs[[i]] * weights[[i]]) over all outputs (tensors; weights are R
+# arrays, made tensors of `dtype`).
+weighted_sum <- function(outputs, weights, dtype = "float64") {
+  total <- NULL
+  for (i in seq_along(outputs)) {
+    o <- outputs[[i]]
+    if (length(dim(o)) == 0) o <- op_reshape(o, 1)
+    term <- op_sum(op_multiply(o, op_convert_to_tensor(weights[[i]], dtype = dtype)))
+    total <- if (is.null(total)) term else op_add(total, term)
+  }
+  total
 }
 
 numeric_gradients <- function(loss, inputs, eps = 1e-6) {

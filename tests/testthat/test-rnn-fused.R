@@ -289,12 +289,7 @@ check_gradients <- function(case, opts, label, eps = 1e-6, tol = 1e-7) {
     out <- fused_rnn(cs$kind, cs$x, states = cs$states, kernel = cs$kernel,
                      recurrent_kernel = cs$recurrent_kernel, bias = cs$bias, mask = cs$mask,
                      input_dropout = t(cs$din), recurrent_dropout = t(cs$drec), options = case_options(cs, opts))
-    loss <- NULL
-    for (j in seq_along(out)) {
-      term <- op_sum(out[[j]] * as_tensor(w[[j]], "float64"))
-      loss <- if (is.null(loss)) term else loss + term
-    }
-    loss
+    weighted_sum(out, w, "float64")
   }
   vg <- value_and_gradients(f, wrt, dtype = "float64")
   grads <- stats::setNames(vg$gradients, names(wrt))
@@ -378,12 +373,7 @@ test_that("large shapes match the references and directional derivatives", {
       out <- fused_rnn(kind, leaves$x, states = lapply(case$states, t), kernel = leaves$kernel,
                        recurrent_kernel = leaves$recurrent_kernel, bias = leaves$bias, mask = case$mask,
                        input_dropout = t(case$din), recurrent_dropout = t(case$drec), options = case_options(case, opts))
-      loss <- NULL
-      for (j in seq_along(out)) {
-        term <- op_sum(out[[j]] * as_tensor(w[[j]], "float64"))
-        loss <- if (is.null(loss)) term else loss + term
-      }
-      loss
+      weighted_sum(out, w, "float64")
     }
     g <- value_and_gradients(f, case[fields], dtype = "float64")$gradients
     analytic <- sum(mapply(function(gi, d) sum(gi * d), g, dirs))

@@ -34,12 +34,7 @@ threads_run <- function(case) {
                      mask = case$mask, input_dropout = t32(case$din), recurrent_dropout = t32(case$drec),
                      options = opts)
     outs <<- lapply(out, as.array)
-    loss <- NULL
-    for (j in seq_along(out)) {
-      term <- op_sum(out[[j]] * as_tensor(w[[j]], "float32"))
-      loss <- if (is.null(loss)) term else loss + term
-    }
-    loss
+    weighted_sum(out, w, "float32")
   }
   g <- value_and_gradients(f, wrt, dtype = "float32")
   list(outs = outs, loss = as.array(g$value), grads = g$gradients)
