@@ -72,6 +72,22 @@ expect_grad <- function(fn, ..., tolerance = 1e-6) {
   invisible(res)
 }
 
+# A loss recorded by the package against the same loss written in plain R: `loss` is
+# a scalar tensor recorded (with_gradient_recording()) from `wrt`, a list of tensors
+# or variables whose values are the R arrays in `at`; `ref_loss(at[[1]], at[[2]], ...)`
+# computes it in R. Checks the value, then each autograd gradient against central
+# finite differences of ref_loss in that argument.
+expect_reference_gradients <- function(loss, wrt, ref_loss, at, tolerance = 1e-6, value_tolerance = 1e-10) {
+  expect_equal(as.numeric(as.array(loss)), do.call(ref_loss, at), tolerance = value_tolerance,
+               label = "the recorded loss", expected.label = "the reference loss")
+  grads <- lapply(recurrent:::gradients(loss, wrt), as_r)
+  for (i in seq_along(at)) {
+    ref_in_arg_i <- function(a) do.call(ref_loss, replace(at, i, list(a)))
+    expect_equal(grads[[i]], finite_diff(ref_in_arg_i, at[[i]]), tolerance = tolerance,
+                 label = sprintf("autograd gradient in argument %d", i), expected.label = "finite differences")
+  }
+}
+
 # The gradients alone (R arrays), for checks against values worked out by hand.
 grads_of <- function(loss, ...) {
   old <- config_set_floatx("float64")
