@@ -208,6 +208,7 @@ model_predict <- function(model, x, batch_size = NULL, steps = NULL, verbose = 0
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
   n <- ns[1]
   starts <- seq(1, max(n, 1), by = batch_size)
+  steps <- capped_steps(steps)
   if (!is.null(steps)) starts <- utils::head(starts, steps)
   results <- vector("list", length(starts))
   bar <- if (verbose > 0L) new_progbar(length(starts), verbose)

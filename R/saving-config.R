@@ -40,10 +40,15 @@ layer_from_envelope <- function(env) {
   }
   args <- layer_args_from_config(cls, cfg)
   custom <- gen$recurrent_from_config
-  layer <- if (is.function(custom)) unwrap_layer(custom(args)) else {
-    args <- filter_layer_args(gen, args, cls)
-    unwrap_layer(create_layer(gen, NULL, args))
+  if (is.function(custom)) {
+    layer <- unwrap_layer(custom(args))
+  } else {
+    user <- !identical(lookup_builtin_class(cls), gen)
+    base <- if (user) split_base_layer_args(gen, args) else list(args = args)
+    layer <- unwrap_layer(create_layer(gen, NULL, filter_layer_args(gen, base$args, cls)))
+    if (user) restore_base_layer_args(layer, base$base)
   }
+  if (is_subclassed_model(layer)) build_subclassed_model(layer, env$build_config)
   layer
 }
 

@@ -15,9 +15,9 @@ keras_tree_children <- function(layer) {
   if (inherits(layer, "Bidirectional")) return(list(backward_layer = layer$backward_layer, forward_layer = layer$forward_layer))
   if (inherits(layer, "TimeDistributed")) return(list(layer = layer$layer))
   if (inherits(layer, "MultiHeadAttention")) return(mha_tree_children(layer))
-  # any other layer: fields holding layers (or lists of them), in sorted name order
+  # any other layer: fields holding layers (or lists of them), in Keras's order
   out <- list()
-  for (nm in sort(ls(layer, sorted = FALSE), method = "radix")) {
+  for (nm in ls(layer, sorted = FALSE)) {
     if (bindingIsActive(nm, layer)) next
     val <- get(nm, envir = layer, inherits = FALSE)
     if (inherits(val, "recurrent_layer")) val <- unwrap_layer(val)
@@ -28,7 +28,24 @@ keras_tree_children <- function(layer) {
       out[[nm]] <- lapply(val, unwrap_layer)
     }
   }
-  out
+  # a subclassed model also has Keras's `Model.layers` property (its directly tracked
+  # sub-layers, in tracking order), which base Layer() lacks, so the walk visits it
+  # like any attribute: a sub-layer whose own attribute name sorts after "layers" is
+  # saved under `layers/<snake_case class>[_k]` (keras/src/models/model.py, `layers`)
+  if (inherits(layer, "Model")) {
+    kids <- model_layers(layer)
+    if (length(kids)) out$layers <- kids
+  }
+  if (length(out) < 2) return(out)
+  out[keras_attribute_order(names(out))]
+}
+
+# The order of saving_lib.py's `_walk_saveable()`: `sorted(dir(obj))` (code-point
+# order) with private names (leading "_") last, as its `_name_key()` prefixes them
+# with "~".
+keras_attribute_order <- function(nms) {
+  key <- ifelse(startsWith(nms, "_"), paste0("~", nms), nms)
+  order(key, method = "radix")
 }
 
 # Keras's MultiHeadAttention exposes its projections as the properties `query_dense`,
