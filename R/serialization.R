@@ -535,7 +535,8 @@ deserialize_optimizer <- function(cls, cfg) {
 }
 
 # Keras class name -> constructor, for losses and metrics: read from the objects the
-# package's own loss_*() / metric_*() constructors make.
+# package's own loss_*() / metric_*() constructors make (those with required
+# arguments, such as metric_precision_at_recall(recall), given a placeholder 0.5).
 class_constructor_table <- function(prefix, cls_pattern) {
   key <- paste0("table_", prefix)
   if (!is.null(registry[[key]])) return(registry[[key]])
@@ -543,8 +544,12 @@ class_constructor_table <- function(prefix, cls_pattern) {
   out <- list()
   for (fn_name in grep(paste0("^", prefix, "_"), getNamespaceExports(ns), value = TRUE)) {
     fn <- get(fn_name, envir = ns)
-    if (!is_dual_use_constructor(fn)) next
-    obj <- tryCatch(fn(), error = function(e) NULL)
+    fmls <- formals(fn)
+    if (!is.function(fn) || !all(c("name", "dtype") %in% names(fmls))) next
+    required <- setdiff(names(fmls)[vapply(fmls, function(d) identical(d, quote(expr = )), TRUE)],
+                        c("y_true", "y_pred", "..."))
+    placeholders <- stats::setNames(rep(list(0.5), length(required)), required)
+    obj <- tryCatch(do.call(fn, placeholders), error = function(e) NULL)
     cls <- if (!is.null(obj)) keras_class_of(obj, cls_pattern)
     if (!is.null(cls) && is.null(out[[cls]])) out[[cls]] <- fn
   }
@@ -564,6 +569,12 @@ deserialize_loss <- function(cls, cfg) {
 
 deserialize_metric <- function(cls, cfg) {
   args <- deserialize_value(cfg %||% list())
+  # JSON arrays of numbers (thresholds, label_weights) as R vectors
+  for (k in names(args)) {
+    v <- args[[k]]
+    if (is.list(v) && !is.object(v) && length(v) && all(vapply(v, function(e) is.atomic(e) && length(e) == 1, TRUE)))
+      args[[k]] <- unlist(v)
+  }
   if (!is.null(args$axis)) args$axis <- r_axis(unlist(args$axis))
   metric_from_config(cls, args)
 }
