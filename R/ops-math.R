@@ -71,8 +71,10 @@ op_erf <- function(x) cpp_erf(math_float(x))
 #' @param axis The axis to sort along, 1-based. Default `-1` (the last).
 #' @param zero_indexed Logical. Return 0-based positions. Default `FALSE`.
 #' @param k Number of largest values to return.
-#' @param sorted Logical. Must be `TRUE` (the values are returned in descending
-#'   order).
+#' @param sorted Logical, default `TRUE`: the values come in descending order
+#'   (ties in their original order). With `FALSE` Keras leaves the order
+#'   unspecified and its NumPy, JAX and PyTorch backends return it sorted all
+#'   the same (only TensorFlow's may differ); so does recurrent.
 #' @returns `op_sort()`: a tensor like `x`. `op_argsort()`: an int32 tensor like
 #'   `x`. `op_top_k()`: a list with `values` and `indices`, each with the last
 #'   axis of size `k`.
@@ -102,8 +104,9 @@ op_top_k <- function(x, k, sorted = TRUE, zero_indexed = FALSE) {
   n <- d[length(d)]
   k <- check_count(k, "k", min = 1)
   if (k > n) recurrent_abort(c("{.arg k} must be at most the size of the last axis ({n}).", x = "Got {k}."))
-  if (!isTRUE(sorted))
-    recurrent_abort(c("{.code sorted = FALSE} is not supported.", i = "The top values are returned in descending order."))
+  # sorted = FALSE promises no order (keras/src/backend/{numpy,jax,torch}/math.py
+  # return the sorted top k for it too, stably)
+  check_flag(sorted)
   order <- cpp_argsort(x, -1L, TRUE)
   idx <- op_slice(order, rep(1, length(d)), c(d[-length(d)], k))
   values <- op_take_along_axis(x, idx, axis = -1L, zero_indexed = TRUE)
@@ -361,15 +364,16 @@ op_cumprod <- function(x, axis = NULL, dtype = NULL) {
 #' @param x A tensor or R array.
 #' @param axes The axes to reduce, 1-based.
 #' @param keepdims Logical. Keep reduced axes with size 1.
-#' @param synchronized Ignored unless `TRUE`, which is an error (no distributed
-#'   training here).
+#' @param synchronized Logical, default `FALSE`. In Keras, `TRUE` averages the
+#'   moments over the devices of a distributed (TensorFlow) training; on one
+#'   device the result is the same either way, and recurrent computes on one
+#'   device, so both values give the same result here.
 #' @returns A list of the mean and the (biased) variance.
 #' @examples
 #' op_moments(rbind(c(1, 2, 3), c(4, 5, 9)), axes = 2)
 #' @export
 op_moments <- function(x, axes, keepdims = FALSE, synchronized = FALSE) {
-  if (isTRUE(synchronized))
-    recurrent_abort("{.code synchronized = TRUE} is not supported: there is no distributed training here.")
+  check_flag(synchronized)
   x <- math_float(x)
   keepdims <- check_flag(keepdims)
   mean <- op_mean(x, axis = axes, keepdims = TRUE)
