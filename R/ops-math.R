@@ -132,53 +132,11 @@ op_top_k <- function(x, k, sorted = TRUE, zero_indexed = FALSE) {
 #' @export
 op_take_along_axis <- function(x, indices, axis = NULL, zero_indexed = FALSE) {
   x <- as_tensor_arg(x)
-  idx <- index_array(indices, "indices")
-  if (!isTRUE(zero_indexed)) idx <- idx - 1
-  dx <- dim(x)
-  if (is.null(axis)) {
-    x <- op_reshape(x, length(x))
-    idx <- as.vector(aperm_rowmajor(idx))
-    dx <- length(x)
-    di <- length(idx)
-    ax <- 1L
-    idx <- array(idx, di)
-  } else {
-    di <- dim(idx) %||% length(idx)
-    if (length(di) != length(dx))
-      recurrent_abort(c("{.arg indices} must have the rank of {.arg x} ({length(dx)}).", x = "Got rank {length(di)}."))
-    ax <- axis_positions(axis, length(dx), single = TRUE) + 1L
-  }
-  n_ax <- dx[ax]
-  if (any(idx < -n_ax | idx >= n_ax))
-    recurrent_abort(c("{.arg indices} must be positions along axis {ax} of size {n_ax}.",
-                      x = "Got values from {min(idx) + !isTRUE(zero_indexed)} to {max(idx) + !isTRUE(zero_indexed)}."))
-  idx[idx < 0] <- idx[idx < 0] + n_ax
-  # output shape: broadcast of x (axis excluded) and indices
-  out_d <- di
-  for (i in seq_along(dx)) {
-    if (i == ax) next
-    if (dx[i] != di[i] && dx[i] != 1 && di[i] != 1)
-      recurrent_abort(c("{.arg x} and {.arg indices} must broadcast on axes other than {.arg axis}.",
-                        x = "Got shapes ({toString(dx)}) and ({toString(di)})."))
-    out_d[i] <- max(dx[i], di[i])
-  }
-  pos <- arrayInd(seq_len(prod(out_d)), out_d) - 1  # 0-based output coordinates
-  ipos <- pmin(pos, matrix(di - 1, nrow(pos), length(di), byrow = TRUE))
-  ipos[, di == 1] <- 0
-  ival <- idx[ipos %*% c(1, cumprod(di)[-length(di)]) + 1]
-  xpos <- pos
-  xpos[, dx == 1] <- 0
-  xpos[, ax] <- ival
-  strides <- rev(cumprod(c(1, rev(dx)[-length(dx)])))
-  flat <- array(as.integer(xpos %*% strides), out_d)
-  op_take(op_reshape(x, length(x)), flat, zero_indexed = TRUE)
-}
-
-# An R array's values in row-major order of its indices (the order op_reshape sees).
-aperm_rowmajor <- function(a) {
-  d <- dim(a)
-  if (length(d) < 2) return(as.vector(a))
-  aperm(a, rev(seq_along(d)))
+  if (is.factor(indices)) indices <- as.integer(indices)
+  ax <- if (is.null(axis)) NULL else axis_positions(axis, length(dim(x)), single = TRUE)
+  # the indices go to C++ as they are (checked there), so that a cell computing them
+  # (op_argsort(), op_argmax()) still replays its recorded steps
+  cpp_take_along_axis(x, indices, ax, !isTRUE(zero_indexed))
 }
 
 #' Lower and upper triangles, identity and diagonal matrices
