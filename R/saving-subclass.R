@@ -107,3 +107,13 @@ build_subclassed_model <- function(layer, build_config) {
                   class = c("recurrent_warning_build", "recurrent_warning"))
   invisible(layer)
 }
+
+# Keras's clone_model() of a subclassed model (keras/src/models/cloning.py): its config
+# deserialized with its own class; a clone_function is an error there, as here.
+clone_subclassed_model <- function(model, clone_function, call) {
+  if (!is.null(clone_function))
+    recurrent_abort(c("{.arg clone_function} is only supported for Sequential and Functional models.",
+                      x = "{.arg model} is a {.cls {layer_class_name(model)}} (a Model subclass)."), call = call)
+  classes <- stats::setNames(list(layer_private(model)$.generator), layer_class_name(model))
+  wrap_layer(with_load_context(classes, TRUE, FALSE, layer_from_envelope(serialize_keras_object(model))))
+}

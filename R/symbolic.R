@@ -59,7 +59,12 @@ dim.recurrent_symbolic_tensor <- function(x) as.integer.keras_shape(x$shape)
 #' @param name `NULL` (default: automatic) or a string naming the input.
 #' @param tensor,optional Not supported (`NULL` and `FALSE`).
 #' @returns A symbolic tensor (class `recurrent_symbolic_tensor`), printed as
-#'   `<KerasTensor shape=(None, 10, 8), dtype=float32, ...>`.
+#'   `<KerasTensor shape=(None, 10, 8), dtype=float32, ...>`. Its fields are
+#'   `shape`, `dtype`, `ndim` and `name`; `` x$`_keras_mask` `` is `NULL`, or,
+#'   for the output of a layer that attaches a mask (`layer_embedding(mask_zero
+#'   = TRUE)`, `layer_masking()` and the layers that pass a mask on), a
+#'   symbolic bool tensor `(batch, time)` that a model can compute and return,
+#'   as in keras3.
 #' @examples
 #' x <- keras_input(shape = c(NA, 8))
 #' x

@@ -192,3 +192,20 @@ test_that("a Model() subclass with its own build() is built from the saved input
   loaded <- load_model(path, custom_objects = list(ScaledForTest = Scaled))
   expect_identical(predict(loaded, x, verbose = 0), before)
 })
+
+test_that("clone_model() rebuilds a Model() subclass from its config with fresh weights, as Keras", {
+  withr::local_seed(26)
+  Net <- net_class()
+  model <- Net(units = 2, name = "orig")
+  x <- array(runif(2 * 5 * 2, -1, 1), c(2, 5, 2))
+  before <- predict(model, x, verbose = 0)
+  clone <- clone_model(model)
+  expect_s3_class(clone, "recurrent_model")
+  expect_equal(clone$units, 2)
+  expect_true(clone$built)
+  expect_false(isTRUE(all.equal(get_weights(clone), get_weights(model))))
+  set_weights(clone, get_weights(model))
+  expect_identical(predict(clone, x, verbose = 0), before)
+  # keras/src/models/cloning.py: clone_function is for Sequential and Functional models only
+  expect_error(clone_model(model, clone_function = identity), "Sequential", class = "recurrent_error")
+})
