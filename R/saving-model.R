@@ -318,6 +318,11 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   call <- rlang::current_env()
   check_dots_empty(list(...), call = call)
   layer <- unwrap_layer(model, arg = "model", call = call)
+  # keras/src/saving/saving_lib.py, save_model(): an unbuilt model saves with a warning
+  if (!isTRUE(layer$built))
+    cli::cli_warn(c("Model {.val {layer$name}} has not been built yet, so it may have no weights to save.",
+                    i = "Build it first by calling it on some data (or with {.code build()})."),
+                  class = c("recurrent_warning_unbuilt", "recurrent_warning"))
   if (isFALSE(zipped))
     recurrent_abort("Unzipped model folders ({.code zipped = FALSE}) are not supported.", call = call)
   if (is.null(filepath)) {

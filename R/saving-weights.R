@@ -384,6 +384,10 @@ legacy_top_layers <- function(layer) {
 save_model_weights <- function(model, filepath, overwrite = FALSE, max_shard_size = NULL) {
   call <- rlang::current_env()
   layer <- unwrap_layer(model, arg = "model", call = call)
+  # keras/src/saving/saving_lib.py, save_weights_only(): an unbuilt model is an error
+  if (!isTRUE(layer$built))
+    recurrent_abort(c("Model {.val {layer$name}} has not been built yet, so it has no weights to save.",
+                      i = "Build it first by calling it on some data (or with {.code build()})."), call = call)
   filepath <- check_string(filepath, "filepath", call = call)
   if (!grepl("\\.weights\\.h5$", filepath))
     recurrent_abort(c("{.arg filepath} must end in {.file .weights.h5}, as in Keras.", x = "Got {.val {filepath}}."),

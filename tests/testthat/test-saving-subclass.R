@@ -209,3 +209,13 @@ test_that("clone_model() rebuilds a Model() subclass from its config with fresh 
   # keras/src/models/cloning.py: clone_function is for Sequential and Functional models only
   expect_error(clone_model(model, clone_function = identity), "Sequential", class = "recurrent_error")
 })
+
+test_that("an unbuilt model saves with a warning and its weights not at all, as in Keras", {
+  # keras/src/saving/saving_lib.py: save_model() warns, save_weights_only() raises
+  Net <- net_class()
+  model <- Net(units = 2)
+  expect_warning(save_model(model, withr::local_tempfile(fileext = ".keras")), "not been built",
+                 class = "recurrent_warning_unbuilt")
+  expect_error(save_model_weights(model, withr::local_tempfile(fileext = ".weights.h5")), "not been built",
+               class = "recurrent_error")
+})
