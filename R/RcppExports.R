@@ -157,6 +157,10 @@ cpp_take <- function(x, indices, axis, one_based) {
     .Call(`_recurrent_cpp_take`, x, indices, axis, one_based)
 }
 
+cpp_take_along_axis <- function(x, indices, axis, one_based) {
+    .Call(`_recurrent_cpp_take_along_axis`, x, indices, axis, one_based)
+}
+
 cpp_broadcast_to <- function(x, shape) {
     .Call(`_recurrent_cpp_broadcast_to`, x, shape)
 }

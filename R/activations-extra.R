@@ -19,7 +19,12 @@
 #' * `activation_sparse_sigmoid()`: 0 for `x <= -1`, `(x + 1) / 2` between, 1 for
 #'   `x >= 1`.
 #' * `activation_sparsemax()`: the Euclidean projection of `x` onto the simplex
-#'   along `axis` (sparse probabilities).
+#'   along `axis` (sparse probabilities that sum to 1), `max(x - tau, 0)` with
+#'   `tau = (sum(z[1:k]) - 1) / k` for `z` sorted in decreasing order and `k`
+#'   the number of values with `z[j] > (sum(z[1:j]) - 1) / j`. This is Keras's
+#'   definition since its fix of keras-team/keras#23425; earlier Keras 3
+#'   releases computed a larger `tau` whenever more than one value is
+#'   supported (their outputs then sum to less than 1).
 #' * `activation_threshold()`: `x` where `x > threshold`, else `default_value`.
 #'
 #' All are also accepted by name in a layer's `activation` argument.
@@ -138,9 +143,10 @@ activation_sparsemax <- function(x, axis = -1L) {
   r <- as_tensor(array(seq_len(d[ax]), r_shape), dtype = op_dtype(x))
   support <- op_greater(op_subtract(sorted, op_divide(op_subtract(cums, 1), r)), 0)
   k <- op_sum(op_cast(support, op_dtype(x)), axis = ax, keepdims = TRUE)
-  # tau = (sum of the supported sorted values - 1) / k. Keras's backends sum the
-  # cumulative sums here instead, which agrees only when one value is supported
-  # (all that Keras's tests cover); this is the simplex projection's formula.
+  # tau = (sum of the supported sorted values - 1) / k, the simplex projection of
+  # Martins & Astudillo (2016). Keras up to 3.16's backends summed the supported
+  # cumulative sums instead, which agrees only when one value is supported; Keras
+  # fixed that (keras-team/keras issue #23425, PR #23469) to this formula.
   tau <- op_divide(op_subtract(op_sum(op_where(support, sorted, 0), axis = ax, keepdims = TRUE), 1), k)
   op_maximum(op_subtract(x, tau), 0)
 }

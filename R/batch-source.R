@@ -10,6 +10,7 @@ is_lazy_data <- function(x) is_dataset(x) || (is.function(x) && !inherits(x, "re
 
 new_batch_source <- function(n_batches, new_pass, steps_per_epoch = NULL, prepare = identity,
                              continue_across_epochs = TRUE) {
+  steps_per_epoch <- capped_steps(steps_per_epoch)
   src <- new.env(parent = emptyenv())
   src$n_batches <- n_batches
   src$getter <- NULL

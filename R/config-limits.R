@@ -1,6 +1,7 @@
-# Caps on fit() for debugging and tests (Keras 3's keras.config.max_epochs() and
-# max_steps_per_epoch()): set here or through the environment variables
-# KERAS_MAX_EPOCHS and KERAS_MAX_STEPS_PER_EPOCH, as Keras reads them.
+# Caps for debugging and tests (Keras 3's keras.config.max_epochs(), on fit(), and
+# max_steps_per_epoch(), on fit(), evaluate() and predict()): set here or through the
+# environment variables KERAS_MAX_EPOCHS and KERAS_MAX_STEPS_PER_EPOCH, as Keras
+# reads them.
 
 fit_limits <- new.env(parent = emptyenv())
 
@@ -12,13 +13,19 @@ limit_from_env <- function(var) {
   n
 }
 
-#' Cap the epochs and steps of every fit()
+#' Cap the epochs of fit() and the steps of fit(), evaluate() and predict()
 #'
-#' `config_set_max_epochs()` caps the number of epochs of every [fit()] call,
-#' `config_set_max_steps_per_epoch()` the number of batches per epoch, whatever
-#' `fit()` is asked for: a quick way to smoke-test a training script. `NULL`
-#' removes a cap. Without a setting, the environment variables
-#' `KERAS_MAX_EPOCHS` and `KERAS_MAX_STEPS_PER_EPOCH` are used, as in Keras.
+#' `config_set_max_epochs()` caps the number of epochs of every [fit()] call;
+#' `config_set_max_steps_per_epoch()` caps the number of batches of each
+#' epoch of [fit()] (and of its validation), of [evaluate()] and of
+#' [predict()], whatever they are asked for: a quick way to smoke-test a
+#' script. As in Keras, the step cap acts as a `steps_per_epoch` (or `steps`)
+#' argument where none is given or a larger one is, so a dataset or generator
+#' needs no `steps_per_epoch` under a cap, and a capped dataset continues
+#' where the previous epoch stopped. `NULL` removes a cap. Without a setting,
+#' the environment variables `KERAS_MAX_EPOCHS` and
+#' `KERAS_MAX_STEPS_PER_EPOCH` are used, as in Keras. Single-batch functions
+#' ([train_on_batch()], [predict_on_batch()]) are not capped.
 #'
 #' @param max_epochs,max_steps_per_epoch `NULL` or a whole number >= 1.
 #' @returns `config_max_epochs()` and `config_max_steps_per_epoch()`: the cap, or
@@ -61,7 +68,11 @@ capped_epochs <- function(epochs) {
   cap <- config_max_epochs()
   if (is.null(cap)) epochs else min(epochs, cap)
 }
+# The steps per epoch of fit(), evaluate() (and fit()'s validation) and predict() once
+# the cap applies. As Keras's EpochIterator does (keras/src/trainers/epoch_iterator.py,
+# which all three use), the cap replaces a missing or larger `steps_per_epoch`, so a
+# capped dataset continues across epochs as with an explicit `steps_per_epoch`.
 capped_steps <- function(steps) {
   cap <- config_max_steps_per_epoch()
-  if (is.null(cap)) steps else min(steps, cap)
+  if (is.null(cap)) steps else if (is.null(steps)) cap else min(steps, cap)
 }

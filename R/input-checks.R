@@ -177,17 +177,6 @@ reshape_input <- function(x, dims) {
   x
 }
 
-# Whether a layer whose compute_mask() is its own makes a mask from unmasked inputs
-# (layer_masking(), layer_embedding(mask_zero = TRUE)) or only passes one on (a
-# recurrent layer): asked on zeros standing in for the symbolic inputs. A layer whose
-# compute_mask() cannot answer for zeros is taken to make one.
-makes_mask <- function(layer, inputs) {
-  m <- tryCatch(without_gradient_recording(layer$compute_mask(dummy_values(inputs, 2L), NULL)),
-                error = function(e) TRUE)
-  if (is.list(m) && !is.object(m)) return(any(!vapply(m, is.null, TRUE)))
-  !is.null(m)
-}
-
 # The ids given to an embedding layer: whole numbers in 0..input_dim-1 once cast to
 # integers as Keras casts them (float ids are truncated); NaN has no id.
 check_embedding_ids <- function(inputs, layer, float = FALSE) {

@@ -334,7 +334,13 @@ check_cell_result <- function(res) {
 #' tensor's values into R (`as.array()`, `if` on a tensor, printing), uses
 #' numbers that differ between the two recorded timesteps (drawn with
 #' `runif()`, or counted in R), assigns a variable, or runs an op that is not
-#' recorded on the step's values. What the loop cannot see is R code that
+#' recorded on the step's values. Positions a step computes (with
+#' `op_argmax()`, `op_argsort()`) may feed `op_take()`, `op_take_along_axis()`,
+#' `op_one_hot()` and `op_top_k()`, which record them as inputs, so a greedy
+#' decoding cell replays; ops that read their index or size arguments into R
+#' (`[` with a tensor index, `op_scatter()`, `op_segment_sum()`,
+#' `op_slice_update()`, `op_repeat()`) keep R called when those arguments are
+#' values of the step. What the loop cannot see is R code that
 #' changes which ops run only after the third timestep; for such a cell, or to
 #' compare, `options(recurrent.replay_cells = FALSE)` calls R at every
 #' timestep.

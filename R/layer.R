@@ -456,9 +456,38 @@ create_layer <- function(generator, object = NULL, args = list(), call = rlang::
   }
   priv$.init_args <- args
   priv$.generator <- generator
+  mark_built_after_build(layer)
   w <- wrap_layer(layer)
   if (is.null(object)) return(w)
   compose_layer(object, layer)
+}
+
+# Keras marks a layer built when its build() returns, whoever calls it: a model's
+# build() often builds its sub-layers itself (`self$dense$build(input_shape)`), and
+# their first call must not build them again (keras/src/layers/layer.py wraps build()
+# the same way). The instance's build() becomes a wrapper with the same formals
+# (maybe_build() reads them) that runs the class's method, then sets `built`; it lives
+# in the object's environment, so clone() re-points it to the copy.
+mark_built_after_build <- function(layer) {
+  priv <- layer_private(layer)
+  if (is.null(priv) || is.function(priv$.class_build)) return(invisible())
+  fmls <- formals(layer$build)
+  args <- lapply(names(fmls), as.name)
+  names(args) <- ifelse(names(fmls) == "...", "", names(fmls))
+  run <- as.call(c(list(quote(private$.class_build)), args))
+  wrapper <- function() NULL
+  formals(wrapper) <- fmls
+  body(wrapper) <- bquote({
+    value <- .(run)
+    self$built <- TRUE
+    invisible(value)
+  })
+  environment(wrapper) <- layer$.__enclos_env__
+  priv$.class_build <- layer$build
+  rlang::env_binding_unlock(layer, "build")
+  assign("build", wrapper, envir = layer)
+  rlang::env_binding_lock(layer, "build")
+  invisible()
 }
 
 compose_layer <- function(object, layer, ...) {
@@ -529,26 +558,39 @@ count_params <- function(object) unwrap_layer(object)$count_params()
 
 #' Layer and model configuration
 #'
-#' `get_config()` returns the arguments that recreate a layer (or
-#' initializer, regularizer, constraint) as a named list, with the class
-#' attached as attribute `"__class__"`; `from_config()` makes a new, unbuilt
-#' object from such a list (with fresh weights).
+#' `get_config()` returns the arguments that recreate a layer (or model,
+#' initializer, regularizer, constraint, metric) as a named list, with the
+#' class attached as attribute `"__class__"`; `from_config()` makes a new,
+#' unbuilt object from such a list (with fresh weights, or a metric with a
+#' fresh state). A metric's config has Keras's keys (`name`, `dtype` and its
+#' own arguments such as `threshold`, `thresholds`, `from_logits`, `axis`,
+#' `num_thresholds`, `curve`, `k`, `class_id`).
 #'
-#' @param object A layer, model, initializer, regularizer or constraint.
+#' @param object A layer, model, initializer, regularizer, constraint or
+#'   metric.
 #' @param config A list from `get_config()`.
 #' @param custom_objects A named list of custom classes (see
-#'   [register_keras_serializable()]); used for models.
+#'   [register_keras_serializable()]); used for models and metrics.
 #' @returns `get_config()`: a named list. `from_config()`: a new object.
 #' @examples
 #' layer <- layer_dense(units = 4, activation = "relu")
 #' cfg <- get_config(layer)
 #' str(cfg)
 #' layer2 <- from_config(cfg)
+#' m <- metric_binary_accuracy(threshold = 0.7)
+#' str(get_config(m))
+#' m2 <- from_config(get_config(m))
 #' @export
 get_config <- function(object) {
   if (inherits(object, c("recurrent_initializer", "recurrent_regularizer", "recurrent_constraint"))) {
     cfg <- attr(object, "config") %||% list()
     attr(cfg, "__class__") <- attr(object, "class_name")
+    return(cfg)
+  }
+  if (inherits(object, "recurrent_metric")) {
+    cfg <- metric_object(object)$get_config()
+    attr(cfg, "__class__") <- metric_class_name(object)
+    attr(cfg, "__module__") <- "keras.metrics"
     return(cfg)
   }
   layer <- unwrap_layer(object)
@@ -569,6 +611,10 @@ from_config <- function(config, custom_objects = NULL) {
   cls <- attr(config, "__class__")
   args <- config
   attr(args, "__class__") <- NULL
+  if (identical(attr(config, "__module__"), "keras.metrics")) {
+    attr(args, "__module__") <- NULL
+    return(with_load_context(custom_objects, TRUE, FALSE, metric_from_config(cls, args)))
+  }
   if (is.character(cls) && cls %in% c("Sequential", "Functional")) {
     return(wrap_layer(with_load_context(custom_objects, TRUE, FALSE,
                                         layer_from_envelope(list(class_name = cls, config = args)))))

@@ -182,8 +182,7 @@ new_constrained_metric <- function(value, value_arg, num_thresholds, class_id, n
     feasible <- rates[[constrained]](c) >= value
     max(c(0, ifelse(feasible, rates[[dependent]](c), 0)))
   }
-  config <- stats::setNames(list(num_thresholds, value), c("num_thresholds", value_arg))
-  if (!is.null(class_id)) config$class_id <- class_id
+  config <- stats::setNames(list(class_id, num_thresholds, value), c("class_id", "num_thresholds", value_arg))
   new_metric(ConfusionMetric, name = check_string(name, "name", call = call), dtype = dtype, thresholds = th,
              scalar = TRUE, result_fn = result_fn, direction = "up", config = config, class_id = class_id,
              evenly_spaced = num_thresholds > 1, keras_class = keras_class)
@@ -244,9 +243,10 @@ metric_recall_at_precision <- function(precision, num_thresholds = 200L, class_i
 
 FBetaMetric <- R6::R6Class("recurrent_FBetaScore", inherit = MetricBase, lock_objects = FALSE,
   public = list(
-    average = NULL, beta = 1, threshold = NULL, tp = 0, fp = 0, fn = 0, support = 0,
-    initialize = function(name, dtype, average, beta, threshold) {
+    average = NULL, beta = 1, threshold = NULL, tp = 0, fp = 0, fn = 0, support = 0, f1 = FALSE,
+    initialize = function(name, dtype, average, beta, threshold, f1 = FALSE) {
       super$initialize(name, dtype, "up")
+      self$f1 <- f1
       self$average <- average
       self$beta <- beta
       self$threshold <- threshold
@@ -282,8 +282,13 @@ FBetaMetric <- R6::R6Class("recurrent_FBetaScore", inherit = MetricBase, lock_ob
       self$tp <- 0; self$fp <- 0; self$fn <- 0; self$support <- 0
       invisible(self)
     },
-    get_config = function() list(name = self$name, dtype = self$dtype, average = self$average, beta = self$beta,
-                                 threshold = self$threshold)
+    # F1Score's config has no beta (keras/src/metrics/f_score_metrics.py)
+    get_config = function() {
+      cfg <- list(name = self$name, dtype = self$dtype, average = self$average, beta = self$beta,
+                  threshold = self$threshold)
+      if (self$f1) cfg$beta <- NULL
+      cfg
+    }
   )
 )
 
@@ -324,7 +329,8 @@ new_fbeta <- function(average, beta, threshold, name, dtype, keras_class, call =
   beta <- check_number(beta, "beta", call = call, min = 0, min_open = TRUE)
   threshold <- check_number(threshold, "threshold", call = call, null_ok = TRUE)
   new_metric(FBetaMetric, name = check_string(name, "name", call = call), dtype = dtype, average = average,
-             beta = beta, threshold = threshold, keras_class = paste0("f_score_metrics.", keras_class))
+             beta = beta, threshold = threshold, f1 = keras_class == "F1Score",
+             keras_class = paste0("f_score_metrics.", keras_class))
 }
 
 # ---- top-k accuracy --------------------------------------------------------------------
@@ -376,7 +382,7 @@ fn_sparse_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, from_so
 metric_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, ..., name = "top_k_categorical_accuracy",
                                               dtype = NULL) {
   check_dots_empty(list(...))
-  metric_dispatch_args(fn_top_k_categorical_accuracy, y_true, y_pred, list(k = check_count(k, min = 1)), name, dtype, "up",
+  metric_dispatch(fn_top_k_categorical_accuracy, y_true, y_pred, list(k = check_count(k, min = 1)), name, dtype, "up",
                   "accuracy_metrics.TopKCategoricalAccuracy", rlang::current_env())
 }
 
@@ -385,7 +391,9 @@ metric_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, ..., name 
 metric_sparse_top_k_categorical_accuracy <- function(y_true, y_pred, k = 5L, ..., from_sorted_ids = FALSE,
                                                      name = "sparse_top_k_categorical_accuracy", dtype = NULL) {
   check_dots_empty(list(...))
-  args <- list(k = check_count(k, min = 1), from_sorted_ids = check_flag(from_sorted_ids))
-  metric_dispatch_args(fn_sparse_top_k_categorical_accuracy, y_true, y_pred, args, name, dtype, "up",
+  # Keras's config names from_sorted_ids only when it is TRUE
+  args <- list(k = check_count(k, min = 1))
+  if (check_flag(from_sorted_ids)) args$from_sorted_ids <- TRUE
+  metric_dispatch(fn_sparse_top_k_categorical_accuracy, y_true, y_pred, args, name, dtype, "up",
                   "accuracy_metrics.SparseTopKCategoricalAccuracy", rlang::current_env())
 }

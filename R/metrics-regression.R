@@ -60,7 +60,7 @@ NULL
 #' @export
 metric_pearson_correlation <- function(y_true, y_pred, axis = -1L, ..., name = "pearson_correlation", dtype = NULL) {
   check_dots_empty(list(...))
-  metric_dispatch_args(fn_pearson_correlation, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
+  metric_dispatch(fn_pearson_correlation, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
                   "correlation_metrics.PearsonCorrelation", rlang::current_env())
 }
 
@@ -69,7 +69,7 @@ metric_pearson_correlation <- function(y_true, y_pred, axis = -1L, ..., name = "
 metric_concordance_correlation <- function(y_true, y_pred, axis = -1L, ..., name = "concordance_correlation",
                                            dtype = NULL) {
   check_dots_empty(list(...))
-  metric_dispatch_args(fn_concordance_correlation, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
+  metric_dispatch(fn_concordance_correlation, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
                   "correlation_metrics.ConcordanceCorrelation", rlang::current_env())
 }
 
@@ -77,7 +77,7 @@ metric_concordance_correlation <- function(y_true, y_pred, axis = -1L, ..., name
 #' @export
 metric_cosine_similarity <- function(y_true, y_pred, axis = -1L, ..., name = "cosine_similarity", dtype = NULL) {
   check_dots_empty(list(...))
-  metric_dispatch_args(fn_cosine_similarity_metric, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
+  metric_dispatch(fn_cosine_similarity_metric, y_true, y_pred, list(axis = loss_axis(axis)), name, dtype, "up",
                   "regression_metrics.CosineSimilarity", rlang::current_env())
 }
 
@@ -210,7 +210,7 @@ metric_mean_wrapper <- function(fn, ..., name = NULL, dtype = NULL) {
   if (!is.function(fn)) recurrent_abort(c("{.arg fn} must be a function of {.code (y_true, y_pred)}.",
                                           x = "Got {describe_value(fn)}."))
   name <- name %||% "mean_metric_wrapper"
-  new_metric(MeanMetricWrapper, fn, list(...), name = check_string(name), dtype = dtype,
+  new_metric(MeanMetricWrapper, fn, list(...), name = check_string(name), dtype = dtype, config_fn = TRUE,
              keras_class = "reduction_metrics.MeanMetricWrapper")
 }
 
@@ -227,18 +227,3 @@ metric_registry_extra <- function() list(
   poisson = metric_poisson, kl_divergence = metric_kl_divergence, kld = metric_kl_divergence,
   logcosh = metric_log_cosh_error, log_cosh_error = metric_log_cosh_error
 )
-
-# A mean metric whose get_config() carries its function's arguments (axis, k, ...),
-# as Keras's configs of these metrics do.
-MeanMetricWrapperArgs <- R6::R6Class("recurrent_MeanMetricWrapperArgs", inherit = MeanMetricWrapper,
-  lock_objects = FALSE,
-  public = list(get_config = function() c(list(name = self$name, dtype = self$dtype), self$fn_args))
-)
-
-# metric_dispatch() (metrics.R) with that class for the metric object.
-metric_dispatch_args <- function(fn, y_true, y_pred, fn_args, name, dtype, direction, keras_class, call) {
-  if (missing(y_true) && missing(y_pred))
-    return(new_metric(MeanMetricWrapperArgs, fn, fn_args, name = check_string(name, "name", call = call),
-                      dtype = dtype, direction = direction, keras_class = keras_class))
-  metric_dispatch(fn, y_true, y_pred, fn_args, name, dtype, direction, keras_class, call)
-}

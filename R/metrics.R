@@ -14,7 +14,8 @@ MetricBase <- R6::R6Class("recurrent_MetricBase",
     count = 0,
     initialize = function(name, dtype = NULL, direction = NULL) {
       self$name <- name
-      self$dtype <- dtype
+      # Keras's metrics report their dtype (floatx unless given) in get_config()
+      self$dtype <- dtype %||% config_floatx()
       self$direction <- direction
     },
     # Add per-sample values (an R array or tensor whose first axis is the batch).
@@ -58,15 +59,23 @@ SumMetric <- R6::R6Class("recurrent_SumMetric", inherit = MetricBase, lock_objec
   )
 )
 
-# The mean of a per-sample function of (y_true, y_pred).
+# The mean of a per-sample function of (y_true, y_pred). Its config is Keras's: the
+# function's arguments (threshold, from_logits, axis, k, ...) after name and dtype;
+# a wrapper around a user's function (metric_mean_wrapper(), Keras's own
+# MeanMetricWrapper class) also names the function, as `fn`.
 MeanMetricWrapper <- R6::R6Class("recurrent_MeanMetricWrapper", inherit = MetricBase, lock_objects = FALSE,
   public = list(
     fn = NULL,
     fn_args = NULL,
-    initialize = function(fn, fn_args = list(), name, dtype = NULL, direction = NULL) {
+    config_fn = FALSE,
+    initialize = function(fn, fn_args = list(), name, dtype = NULL, direction = NULL, config_fn = FALSE) {
       super$initialize(name, dtype, direction)
       self$fn <- fn
       self$fn_args <- fn_args
+      self$config_fn <- config_fn
+    },
+    get_config = function() {
+      c(list(name = self$name, dtype = self$dtype), if (self$config_fn) list(fn = self$fn), self$fn_args)
     },
     update_state = function(y_true, y_pred, sample_weight = NULL) {
       values <- without_gradient_recording(do.call(self$fn, c(list(y_true, y_pred), self$fn_args)))

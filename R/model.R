@@ -118,6 +118,13 @@ unwrap_model <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
 #' methods. Sub-layers stored in fields (`self$dense <- layer_dense(units =
 #' 4)`) are tracked, so their weights are the model's weights.
 #'
+#' Instances save with [save_model()] and [save_model_weights()] in Keras's
+#' layout for subclassed models, and load with [load_model()] given the class
+#' in `custom_objects` (or registered with [register_keras_serializable()]).
+#' The config is what `get_config()` returns or, without one, the
+#' constructor's arguments when they are plain values (as in Keras); a
+#' `from_config()` member rebuilds an instance from a config its own way.
+#'
 #' @inheritParams Layer
 #' @returns A model constructor.
 #' @examples
@@ -132,6 +139,11 @@ unwrap_model <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
 #' m <- two_layers()
 #' m(matrix(1, 2, 3))
 #' length(m$weights)
+#' path <- tempfile(fileext = ".keras")
+#' save_model(m, path)
+#' m2 <- load_model(path, custom_objects = list(TwoLayers = two_layers))
+#' x <- matrix(1, 2, 3)
+#' all.equal(predict(m, x, verbose = 0), predict(m2, x, verbose = 0))
 #' @export
 Model <- function(classname, initialize = NULL, call = NULL, build = NULL, get_config = NULL, ...,
                   public = list(), private = list(), active = list(), inherit = NULL,
@@ -208,6 +220,7 @@ model_predict <- function(model, x, batch_size = NULL, steps = NULL, verbose = 0
                    class = c("recurrent_error_argument", "recurrent_error"), call = call)
   n <- ns[1]
   starts <- seq(1, max(n, 1), by = batch_size)
+  steps <- capped_steps(steps)
   if (!is.null(steps)) starts <- utils::head(starts, steps)
   results <- vector("list", length(starts))
   bar <- if (verbose > 0L) new_progbar(length(starts), verbose)

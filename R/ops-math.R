@@ -71,8 +71,10 @@ op_erf <- function(x) cpp_erf(math_float(x))
 #' @param axis The axis to sort along, 1-based. Default `-1` (the last).
 #' @param zero_indexed Logical. Return 0-based positions. Default `FALSE`.
 #' @param k Number of largest values to return.
-#' @param sorted Logical. Must be `TRUE` (the values are returned in descending
-#'   order).
+#' @param sorted Logical, default `TRUE`: the values come in descending order
+#'   (ties in their original order). With `FALSE` Keras leaves the order
+#'   unspecified and its NumPy, JAX and PyTorch backends return it sorted all
+#'   the same (only TensorFlow's may differ); so does recurrent.
 #' @returns `op_sort()`: a tensor like `x`. `op_argsort()`: an int32 tensor like
 #'   `x`. `op_top_k()`: a list with `values` and `indices`, each with the last
 #'   axis of size `k`.
@@ -102,8 +104,9 @@ op_top_k <- function(x, k, sorted = TRUE, zero_indexed = FALSE) {
   n <- d[length(d)]
   k <- check_count(k, "k", min = 1)
   if (k > n) recurrent_abort(c("{.arg k} must be at most the size of the last axis ({n}).", x = "Got {k}."))
-  if (!isTRUE(sorted))
-    recurrent_abort(c("{.code sorted = FALSE} is not supported.", i = "The top values are returned in descending order."))
+  # sorted = FALSE promises no order (keras/src/backend/{numpy,jax,torch}/math.py
+  # return the sorted top k for it too, stably)
+  check_flag(sorted)
   order <- cpp_argsort(x, -1L, TRUE)
   idx <- op_slice(order, rep(1, length(d)), c(d[-length(d)], k))
   values <- op_take_along_axis(x, idx, axis = -1L, zero_indexed = TRUE)
@@ -129,53 +132,11 @@ op_top_k <- function(x, k, sorted = TRUE, zero_indexed = FALSE) {
 #' @export
 op_take_along_axis <- function(x, indices, axis = NULL, zero_indexed = FALSE) {
   x <- as_tensor_arg(x)
-  idx <- index_array(indices, "indices")
-  if (!isTRUE(zero_indexed)) idx <- idx - 1
-  dx <- dim(x)
-  if (is.null(axis)) {
-    x <- op_reshape(x, length(x))
-    idx <- as.vector(aperm_rowmajor(idx))
-    dx <- length(x)
-    di <- length(idx)
-    ax <- 1L
-    idx <- array(idx, di)
-  } else {
-    di <- dim(idx) %||% length(idx)
-    if (length(di) != length(dx))
-      recurrent_abort(c("{.arg indices} must have the rank of {.arg x} ({length(dx)}).", x = "Got rank {length(di)}."))
-    ax <- axis_positions(axis, length(dx), single = TRUE) + 1L
-  }
-  n_ax <- dx[ax]
-  if (any(idx < -n_ax | idx >= n_ax))
-    recurrent_abort(c("{.arg indices} must be positions along axis {ax} of size {n_ax}.",
-                      x = "Got values from {min(idx) + !isTRUE(zero_indexed)} to {max(idx) + !isTRUE(zero_indexed)}."))
-  idx[idx < 0] <- idx[idx < 0] + n_ax
-  # output shape: broadcast of x (axis excluded) and indices
-  out_d <- di
-  for (i in seq_along(dx)) {
-    if (i == ax) next
-    if (dx[i] != di[i] && dx[i] != 1 && di[i] != 1)
-      recurrent_abort(c("{.arg x} and {.arg indices} must broadcast on axes other than {.arg axis}.",
-                        x = "Got shapes ({toString(dx)}) and ({toString(di)})."))
-    out_d[i] <- max(dx[i], di[i])
-  }
-  pos <- arrayInd(seq_len(prod(out_d)), out_d) - 1  # 0-based output coordinates
-  ipos <- pmin(pos, matrix(di - 1, nrow(pos), length(di), byrow = TRUE))
-  ipos[, di == 1] <- 0
-  ival <- idx[ipos %*% c(1, cumprod(di)[-length(di)]) + 1]
-  xpos <- pos
-  xpos[, dx == 1] <- 0
-  xpos[, ax] <- ival
-  strides <- rev(cumprod(c(1, rev(dx)[-length(dx)])))
-  flat <- array(as.integer(xpos %*% strides), out_d)
-  op_take(op_reshape(x, length(x)), flat, zero_indexed = TRUE)
-}
-
-# An R array's values in row-major order of its indices (the order op_reshape sees).
-aperm_rowmajor <- function(a) {
-  d <- dim(a)
-  if (length(d) < 2) return(as.vector(a))
-  aperm(a, rev(seq_along(d)))
+  if (is.factor(indices)) indices <- as.integer(indices)
+  ax <- if (is.null(axis)) NULL else axis_positions(axis, length(dim(x)), single = TRUE)
+  # the indices go to C++ as they are (checked there), so that a cell computing them
+  # (op_argsort(), op_argmax()) still replays its recorded steps
+  cpp_take_along_axis(x, indices, ax, !isTRUE(zero_indexed))
 }
 
 #' Lower and upper triangles, identity and diagonal matrices
@@ -361,15 +322,16 @@ op_cumprod <- function(x, axis = NULL, dtype = NULL) {
 #' @param x A tensor or R array.
 #' @param axes The axes to reduce, 1-based.
 #' @param keepdims Logical. Keep reduced axes with size 1.
-#' @param synchronized Ignored unless `TRUE`, which is an error (no distributed
-#'   training here).
+#' @param synchronized Logical, default `FALSE`. In Keras, `TRUE` averages the
+#'   moments over the devices of a distributed (TensorFlow) training; on one
+#'   device the result is the same either way, and recurrent computes on one
+#'   device, so both values give the same result here.
 #' @returns A list of the mean and the (biased) variance.
 #' @examples
 #' op_moments(rbind(c(1, 2, 3), c(4, 5, 9)), axes = 2)
 #' @export
 op_moments <- function(x, axes, keepdims = FALSE, synchronized = FALSE) {
-  if (isTRUE(synchronized))
-    recurrent_abort("{.code synchronized = TRUE} is not supported: there is no distributed training here.")
+  check_flag(synchronized)
   x <- math_float(x)
   keepdims <- check_flag(keepdims)
   mean <- op_mean(x, axis = axes, keepdims = TRUE)

@@ -40,10 +40,15 @@ layer_from_envelope <- function(env) {
   }
   args <- layer_args_from_config(cls, cfg)
   custom <- gen$recurrent_from_config
-  layer <- if (is.function(custom)) unwrap_layer(custom(args)) else {
-    args <- filter_layer_args(gen, args, cls)
-    unwrap_layer(create_layer(gen, NULL, args))
+  if (is.function(custom)) {
+    layer <- unwrap_layer(custom(args))
+  } else {
+    user <- !identical(lookup_builtin_class(cls), gen)
+    base <- if (user) split_base_layer_args(gen, args) else list(args = args)
+    layer <- unwrap_layer(create_layer(gen, NULL, filter_layer_args(gen, base$args, cls)))
+    if (user) restore_base_layer_args(layer, base$base)
   }
+  if (is_subclassed_model(layer)) build_subclassed_model(layer, env$build_config)
   layer
 }
 
@@ -383,9 +388,11 @@ load_model_config <- function(filepath, custom_objects = NULL) {
 #' `clone_model()` makes a new model with the same layers and connections as
 #' `model` and freshly initialized weights (copy the weights with
 #' `set_weights(clone, get_weights(model))`). Each layer is rebuilt from its
-#' config, or by `clone_function(layer)` when given.
+#' config, or by `clone_function(layer)` when given. A [Model()] subclass is
+#' rebuilt from its config by its own class, as Keras does (`clone_function`
+#' is then not supported).
 #'
-#' @param model A Sequential or Functional model.
+#' @param model A Sequential, Functional or subclassed model.
 #' @param input_tensors Must be `NULL` (not supported).
 #' @param clone_function `NULL` or a function of a layer returning a new
 #'   layer (e.g. the layer itself, to share it).
@@ -403,8 +410,9 @@ clone_model <- function(model, input_tensors = NULL, clone_function = NULL, call
   if (!is.null(input_tensors) || !is.null(call_function) || isTRUE(recursive))
     recurrent_abort("{.arg input_tensors}, {.arg call_function} and {.arg recursive} are not supported.", call = call)
   m <- unwrap_layer(model, arg = "model", call = call)
+  if (is_subclassed_model(m)) return(clone_subclassed_model(m, clone_function, call))
   if (!inherits(m, c("Sequential", "Functional")))
-    recurrent_abort(c("{.arg model} must be a Sequential or Functional model.", x = "Got {.cls {class(m)[1]}}."), call = call)
+    recurrent_abort(c("{.arg model} must be a model.", x = "Got {.cls {class(m)[1]}}."), call = call)
   if (!is.null(clone_function) && !is.function(clone_function))
     recurrent_abort(c("{.arg clone_function} must be a function.", x = "Got {describe_value(clone_function)}."), call = call)
   env <- serialize_keras_object(m)

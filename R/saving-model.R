@@ -269,6 +269,19 @@ legacy_compile <- function(model, tc, filepath) {
 #' so training continues where it stopped (stateful RNN states are not saved,
 #' as in Keras).
 #'
+#' A [Model()] subclass is saved as Keras saves a subclassed model: under its
+#' class name (or the name it was registered under) with its `get_config()`,
+#' the input shape it was built with (`build_config`), and its weights at the
+#' paths Keras gives the sub-layers it holds in fields. Loading takes the class
+#' from `custom_objects` or the registry (never from the file), calls it with
+#' the config, builds it (by its own `build()`, else by running it on symbolic
+#' inputs of the saved shape) and loads the weights; with `compile = TRUE` it
+#' comes back compiled, with its optimizer state. A subclass without its own
+#' `get_config()` has its constructor's arguments as its config, which Keras
+#' (and recurrent) allows only when they are plain values (strings, numbers,
+#' logicals, `NULL`, lists of them): otherwise saving is an error asking for a
+#' `get_config()`.
+#'
 #' With `filepath = NULL`, `save_model()` returns the archive's bytes (a raw
 #' vector) and `load_model()` accepts such bytes, e.g. to send a model to other
 #' R processes.
@@ -305,6 +318,11 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   call <- rlang::current_env()
   check_dots_empty(list(...), call = call)
   layer <- unwrap_layer(model, arg = "model", call = call)
+  # keras/src/saving/saving_lib.py, save_model(): an unbuilt model saves with a warning
+  if (!isTRUE(layer$built))
+    cli::cli_warn(c("Model {.val {layer$name}} has not been built yet, so it may have no weights to save.",
+                    i = "Build it first by calling it on some data (or with {.code build()})."),
+                  class = c("recurrent_warning_unbuilt", "recurrent_warning"))
   if (isFALSE(zipped))
     recurrent_abort("Unzipped model folders ({.code zipped = FALSE}) are not supported.", call = call)
   if (is.null(filepath)) {

@@ -15,9 +15,9 @@ keras_tree_children <- function(layer) {
   if (inherits(layer, "Bidirectional")) return(list(backward_layer = layer$backward_layer, forward_layer = layer$forward_layer))
   if (inherits(layer, "TimeDistributed")) return(list(layer = layer$layer))
   if (inherits(layer, "MultiHeadAttention")) return(mha_tree_children(layer))
-  # any other layer: fields holding layers (or lists of them), in sorted name order
+  # any other layer: fields holding layers (or lists of them), in Keras's order
   out <- list()
-  for (nm in sort(ls(layer, sorted = FALSE), method = "radix")) {
+  for (nm in ls(layer, sorted = FALSE)) {
     if (bindingIsActive(nm, layer)) next
     val <- get(nm, envir = layer, inherits = FALSE)
     if (inherits(val, "recurrent_layer")) val <- unwrap_layer(val)
@@ -28,7 +28,24 @@ keras_tree_children <- function(layer) {
       out[[nm]] <- lapply(val, unwrap_layer)
     }
   }
-  out
+  # a subclassed model also has Keras's `Model.layers` property (its directly tracked
+  # sub-layers, in tracking order), which base Layer() lacks, so the walk visits it
+  # like any attribute: a sub-layer whose own attribute name sorts after "layers" is
+  # saved under `layers/<snake_case class>[_k]` (keras/src/models/model.py, `layers`)
+  if (inherits(layer, "Model")) {
+    kids <- model_layers(layer)
+    if (length(kids)) out$layers <- kids
+  }
+  if (length(out) < 2) return(out)
+  out[keras_attribute_order(names(out))]
+}
+
+# The order of saving_lib.py's `_walk_saveable()`: `sorted(dir(obj))` (code-point
+# order) with private names (leading "_") last, as its `_name_key()` prefixes them
+# with "~".
+keras_attribute_order <- function(nms) {
+  key <- ifelse(startsWith(nms, "_"), paste0("~", nms), nms)
+  order(key, method = "radix")
 }
 
 # Keras's MultiHeadAttention exposes its projections as the properties `query_dense`,
@@ -367,6 +384,10 @@ legacy_top_layers <- function(layer) {
 save_model_weights <- function(model, filepath, overwrite = FALSE, max_shard_size = NULL) {
   call <- rlang::current_env()
   layer <- unwrap_layer(model, arg = "model", call = call)
+  # keras/src/saving/saving_lib.py, save_weights_only(): an unbuilt model is an error
+  if (!isTRUE(layer$built))
+    recurrent_abort(c("Model {.val {layer$name}} has not been built yet, so it has no weights to save.",
+                      i = "Build it first by calling it on some data (or with {.code build()})."), call = call)
   filepath <- check_string(filepath, "filepath", call = call)
   if (!grepl("\\.weights\\.h5$", filepath))
     recurrent_abort(c("{.arg filepath} must end in {.file .weights.h5}, as in Keras.", x = "Got {.val {filepath}}."),

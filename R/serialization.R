@@ -205,19 +205,19 @@ loss_envelope <- function(loss) {
 }
 
 metric_envelope <- function(metric) {
-  user <- grep("^custom\\.", class(metric), value = TRUE)[1]
-  if (!is.na(user)) {
-    # a Metric() subclass: saved under its class name, found again through custom_objects
-    obj <- attr(metric, "metric", exact = TRUE)
-    cls <- sub("^custom\\.", "", user)
-    return(list(module = NULL, class_name = cls, config = json_ready(obj$get_config()), registered_name = cls))
-  }
-  cls <- keras_class_of(metric, "keras.src.metrics.[a-z_]+\\.")
-  obj <- metric_object(metric)
-  cfg <- obj$get_config()
-  # a wrapped metric function's own arguments (BinaryAccuracy's threshold, ...)
-  if (is.list(obj$fn_args) && length(obj$fn_args)) cfg <- c(cfg, obj$fn_args[setdiff(names(obj$fn_args), names(cfg))])
-  list(module = "keras.metrics", class_name = cls, config = json_ready(cfg), registered_name = NULL)
+  cls <- metric_class_name(metric)
+  cfg <- json_ready(metric_object(metric)$get_config())
+  # a Metric() subclass: saved under its class name, found again through custom_objects
+  if (is_user_metric(metric)) return(list(module = NULL, class_name = cls, config = cfg, registered_name = cls))
+  list(module = "keras.metrics", class_name = cls, config = cfg, registered_name = NULL)
+}
+
+is_user_metric <- function(metric) any(startsWith(class(metric), "custom."))
+
+# A metric object's Keras class name (a Metric() subclass: its class name).
+metric_class_name <- function(metric) {
+  if (is_user_metric(metric)) return(sub("^custom\\.", "", grep("^custom\\.", class(metric), value = TRUE)[1]))
+  keras_class_of(metric, "keras.src.metrics.[a-z_]+\\.")
 }
 
 schedule_envelope <- function(s) {
@@ -248,6 +248,7 @@ layer_keras_config <- function(layer) {
     recurrent_abort(c("Lambda layer {.val {layer$name}} cannot be saved: its function is R code, and files hold no code.",
                       i = "Write the computation as a {.fn Layer} subclass and register it with {.fn register_keras_serializable}."),
                     class = "recurrent_error_unsafe", call = NULL)
+  check_user_class_config(layer)
   cfg <- layer$get_config()
   # a subclass's get_config() appends to its parent's: the last value of a key wins
   if (length(cfg) && !is.null(names(cfg))) cfg <- cfg[!duplicated(names(cfg), fromLast = TRUE)]
@@ -534,7 +535,8 @@ deserialize_optimizer <- function(cls, cfg) {
 }
 
 # Keras class name -> constructor, for losses and metrics: read from the objects the
-# package's own loss_*() / metric_*() constructors make.
+# package's own loss_*() / metric_*() constructors make (those with required
+# arguments, such as metric_precision_at_recall(recall), given a placeholder 0.5).
 class_constructor_table <- function(prefix, cls_pattern) {
   key <- paste0("table_", prefix)
   if (!is.null(registry[[key]])) return(registry[[key]])
@@ -542,8 +544,12 @@ class_constructor_table <- function(prefix, cls_pattern) {
   out <- list()
   for (fn_name in grep(paste0("^", prefix, "_"), getNamespaceExports(ns), value = TRUE)) {
     fn <- get(fn_name, envir = ns)
-    if (!is_dual_use_constructor(fn)) next
-    obj <- tryCatch(fn(), error = function(e) NULL)
+    fmls <- formals(fn)
+    if (!is.function(fn) || !all(c("name", "dtype") %in% names(fmls))) next
+    required <- setdiff(names(fmls)[vapply(fmls, function(d) identical(d, quote(expr = )), TRUE)],
+                        c("y_true", "y_pred", "..."))
+    placeholders <- stats::setNames(rep(list(0.5), length(required)), required)
+    obj <- tryCatch(do.call(fn, placeholders), error = function(e) NULL)
     cls <- if (!is.null(obj)) keras_class_of(obj, cls_pattern)
     if (!is.null(cls) && is.null(out[[cls]])) out[[cls]] <- fn
   }
@@ -562,10 +568,28 @@ deserialize_loss <- function(cls, cfg) {
 }
 
 deserialize_metric <- function(cls, cfg) {
-  maker <- class_constructor_table("metric", "keras.src.metrics.[a-z_]+\\.")[[cls]]
-  if (is.null(maker)) return(instantiate_user_class(resolve_class(cls, NULL, load_ctx$custom_objects, what = "metric"), cfg))
   args <- deserialize_value(cfg %||% list())
-  do.call(maker, args[intersect(names(args), names(formals(maker)))])
+  # JSON arrays of numbers (thresholds, label_weights) as R vectors
+  for (k in names(args)) {
+    v <- args[[k]]
+    if (is.list(v) && !is.object(v) && length(v) && all(vapply(v, function(e) is.atomic(e) && length(e) == 1, TRUE)))
+      args[[k]] <- unlist(v)
+  }
+  if (!is.null(args$axis)) args$axis <- r_axis(unlist(args$axis))
+  metric_from_config(cls, args)
+}
+
+# A built-in metric made from its config (R values: axes 1-based), or a Metric()
+# class from custom_objects or the registry.
+metric_from_config <- function(cls, args) {
+  if (identical(cls, "MeanMetricWrapper")) {
+    if (!is.function(args$fn))
+      recurrent_abort("The config of a {.cls MeanMetricWrapper} metric names no function {.field fn}.", call = NULL)
+    return(do.call(metric_mean_wrapper, args))
+  }
+  maker <- class_constructor_table("metric", "keras.src.metrics.[a-z_]+\\.")[[cls]]
+  if (is.null(maker)) return(instantiate_user_class(resolve_class(cls, NULL, load_ctx$custom_objects, what = "metric"), args))
+  do.call(maker, keep_formals(args, maker, cls, "metric"))
 }
 
 deserialize_schedule <- function(cls, cfg) {

@@ -372,6 +372,7 @@ opnode_function <- function(r_fn) {
     return(getExportedValue("recurrent", r_fn))
   }
   if (identical(r_fn, "[")) return(get_item)
+  if (identical(r_fn, "$_keras_mask")) return(keras_mask_of)
   if (r_fn %in% c(names(ops_keras_names), "-", "!")) {
     f <- match.fun(r_fn)
     return(function(x, e1, e2) if (!missing(x)) f(x) else f(e1, e2))

@@ -13,6 +13,9 @@ new_symbolic_tensor <- function(shape, dtype, node = NULL, index = 1L, name = NU
   kt$node <- node
   kt$index <- index
   kt$has_mask <- FALSE
+  # keras3's `x$`_keras_mask``: the mask the producing layer attaches, as a symbolic
+  # tensor, made (once) when first asked for
+  makeActiveBinding("_keras_mask", function() symbolic_keras_mask(kt), kt)
   class(kt) <- c("recurrent_symbolic_tensor", "keras.src.backend.common.keras_tensor.KerasTensor")
   kt
 }
@@ -56,7 +59,12 @@ dim.recurrent_symbolic_tensor <- function(x) as.integer.keras_shape(x$shape)
 #' @param name `NULL` (default: automatic) or a string naming the input.
 #' @param tensor,optional Not supported (`NULL` and `FALSE`).
 #' @returns A symbolic tensor (class `recurrent_symbolic_tensor`), printed as
-#'   `<KerasTensor shape=(None, 10, 8), dtype=float32, ...>`.
+#'   `<KerasTensor shape=(None, 10, 8), dtype=float32, ...>`. Its fields are
+#'   `shape`, `dtype`, `ndim` and `name`; `` x$`_keras_mask` `` is `NULL`, or,
+#'   for the output of a layer that attaches a mask (`layer_embedding(mask_zero
+#'   = TRUE)`, `layer_masking()` and the layers that pass a mask on), a
+#'   symbolic bool tensor `(batch, time)` that a model can compute and return,
+#'   as in keras3.
 #' @examples
 #' x <- keras_input(shape = c(NA, 8))
 #' x
@@ -217,7 +225,8 @@ symbolic_has_mask <- function(x) {
 output_specs <- function(layer, inputs, extras, training, mask) {
   in_mask <- !is.null(mask) || symbolic_has_mask(inputs)
   overrides_mask <- !is_default_method(layer$compute_mask, ".default_compute_mask")
-  has_mask <- isTRUE(layer$supports_masking) && (in_mask || (overrides_mask && makes_mask(layer, inputs)))
+  has_mask <- isTRUE(layer$supports_masking) &&
+    (if (overrides_mask) computes_mask(layer, inputs, mask, in_mask) else in_mask)
   if (!is_default_method(layer$compute_output_shape, ".default_compute_output_shape")) {
     shp <- do.call(layer$compute_output_shape, output_shape_args(layer, inputs, extras))
     dtype <- layer$dtype
@@ -232,6 +241,38 @@ output_specs <- function(layer, inputs, extras, training, mask) {
   run <- run_on_dummies(layer, inputs, extras, training, mask)
   run$has_mask <- has_mask
   run
+}
+
+# Whether the layer's compute_mask() gives a mask for these symbolic inputs (and the
+# masks they carry or the one passed), tried on placeholders: an RNN without
+# return_sequences, for one, drops its input's mask. A compute_mask() that cannot
+# run on placeholders is assumed to give one.
+computes_mask <- function(layer, inputs, mask, in_mask) {
+  d <- dummy_values(list(inputs = inputs, mask = mask), 2L)
+  mask_in <- if (!in_mask) NULL else if (!is.null(mask)) d$mask else input_masks(d$inputs)
+  m <- tryCatch(without_gradient_recording(layer$compute_mask(d$inputs, mask_in)), error = function(e) TRUE)
+  if (is.list(m) && !is.object(m)) return(any(!vapply(m, is.null, TRUE)))
+  !is.null(m)
+}
+
+# `x$`_keras_mask`` of a symbolic tensor: NULL when the layer that made it attaches
+# no mask, else a symbolic bool tensor (batch, time) recorded as an operation on `x`,
+# so that a model can use it (as Keras's KerasTensor carries a KerasTensor mask).
+symbolic_keras_mask <- function(kt) {
+  if (!isTRUE(kt$has_mask)) return(NULL)
+  if (is.null(kt$keras_mask_tensor))
+    kt$keras_mask_tensor <- symbolic_op("keras_mask", keras_mask_of, list(x = kt), r_function = "$_keras_mask")
+  kt$keras_mask_tensor
+}
+
+# The function of a `_keras_mask` node: the mask attached to the tensor when the model
+# runs. A tensor without one is masked nowhere, so its mask is all TRUE (this is also
+# what gives the node its shape on the placeholders of a symbolic call).
+keras_mask_of <- function(x) {
+  m <- get_keras_mask(x)
+  if (!is.null(m)) return(m)
+  d <- cpp_shape(x)
+  cpp_full(d[seq_len(min(2L, length(d)))], 1, "bool")
 }
 
 # Arguments for compute_output_shape(): the first input's shape, plus, for each

@@ -123,7 +123,7 @@ fit.recurrent_model <- function(object, x = NULL, y = NULL, ..., batch_size = NU
     check_stateful_fit(model, data$n, batch_size, shuffle, call)
     source <- array_batch_source(data, batch_size, shuffle, steps_per_epoch)
   }
-  steps <- capped_steps(source$epoch_steps("steps_per_epoch", call))
+  steps <- source$epoch_steps("steps_per_epoch", call)
   val_source <- if (!is.null(val)) evaluation_source(val, val_batch_size, validation_steps)
   if (!is.null(val_source)) val_source$epoch_steps("validation_steps", call)
   params <- list(verbose = verbose, epochs = epochs, steps = steps)

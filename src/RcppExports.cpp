@@ -464,6 +464,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_take_along_axis
+SEXP cpp_take_along_axis(SEXP x, SEXP indices, SEXP axis, bool one_based);
+RcppExport SEXP _recurrent_cpp_take_along_axis(SEXP xSEXP, SEXP indicesSEXP, SEXP axisSEXP, SEXP one_basedSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type indices(indicesSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type axis(axisSEXP);
+    Rcpp::traits::input_parameter< bool >::type one_based(one_basedSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_take_along_axis(x, indices, axis, one_based));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_broadcast_to
 SEXP cpp_broadcast_to(SEXP x, SEXP shape);
 RcppExport SEXP _recurrent_cpp_broadcast_to(SEXP xSEXP, SEXP shapeSEXP) {
@@ -888,6 +901,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_recurrent_cpp_squeeze", (DL_FUNC) &_recurrent_cpp_squeeze, 2},
     {"_recurrent_cpp_slice", (DL_FUNC) &_recurrent_cpp_slice, 3},
     {"_recurrent_cpp_take", (DL_FUNC) &_recurrent_cpp_take, 4},
+    {"_recurrent_cpp_take_along_axis", (DL_FUNC) &_recurrent_cpp_take_along_axis, 4},
     {"_recurrent_cpp_broadcast_to", (DL_FUNC) &_recurrent_cpp_broadcast_to, 2},
     {"_recurrent_cpp_flip", (DL_FUNC) &_recurrent_cpp_flip, 2},
     {"_recurrent_cpp_tile", (DL_FUNC) &_recurrent_cpp_tile, 2},

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bind-common.h"
+#include "core/ops_math.h"
 
 using recurrent::core::DType;
 using recurrent::core::Error;
@@ -286,10 +287,32 @@ SEXP cpp_slice(SEXP x, SEXP start, SEXP size) {
                       [from, n](const bind::Inputs& in) { return ops::slice(in[0], from, n); });
 }
 
-// axis NULL: over the flattened tensor. With one_based, positive indices count from 1
-// and negative ones from the end (-1 is the last), as keras3's op_take does. The
-// indices are checked here, so a recording sees them as a constant (or, when they are
-// values of the step, is spoiled).
+// keras3's positions as the core's 0-based ones: with one_based, positive indices
+// count from 1 and negative ones from the end (-1 is the last); checked against n here
+// so that an error names the index the user gave.
+static Tensor zero_based_positions(const Tensor& idx, int64_t n, bool one_based, const char* op, const std::string& what) {
+  Tensor z(idx.shape(), DType::Int32);
+  double* pz = z.data<double>();
+  for (int64_t i = 0; i < idx.size(); ++i) {
+    const double v = idx.at(i);
+    if (std::isnan(v) || v != std::floor(v)) throw Error(std::string(op) + ": `indices` must be whole numbers");
+    double k = v;
+    if (one_based) {
+      if (v == 0)
+        throw Error(std::string(op) + ": `indices` are 1-based, so 0 is not an index (use zero_indexed = TRUE for 0-based indices)");
+      if (v > 0) k = v - 1;
+    }
+    if (k < -static_cast<double>(n) || k >= static_cast<double>(n))
+      throw Error(std::string(op) + ": index " + std::to_string(static_cast<long long>(v)) + " is out of range for " +
+                  what + " of size " + std::to_string(n));
+    pz[i] = k;
+  }
+  return z;
+}
+
+// axis NULL: over the flattened tensor. The indices are an input of the recorded op
+// (converted and checked in it), so a cell that computes them (op_argmax(), ...)
+// still replays.
 // [[Rcpp::export(rng = false)]]
 SEXP cpp_take(SEXP x, SEXP indices, SEXP axis, bool one_based) {
   Tensor t = bind::as_tensor(x);
@@ -297,26 +320,33 @@ SEXP cpp_take(SEXP x, SEXP indices, SEXP axis, bool one_based) {
   if (!Rf_isNull(axis) && t.ndim() == 0) throw Error("op_take: cannot take from a scalar");
   // the core reads a negative axis as "flattened"; a user's negative axis counts from the end
   const int ax = Rf_isNull(axis) ? -1 : ops::normalize_axis(Rcpp::as<int>(axis), t.ndim(), "op_take");
-  const int64_t n = ax < 0 ? t.size() : t.dim(ax);
-  const std::string what = ax < 0 ? "the flattened tensor" : "axis " + std::to_string(ax + 1);
-  Tensor z(idx.shape(), DType::Int32);
-  double* pz = z.data<double>();
-  for (int64_t i = 0; i < idx.size(); ++i) {
-    const double v = idx.at(i);
-    if (std::isnan(v) || v != std::floor(v)) throw Error("op_take: `indices` must be whole numbers");
-    double k = v;
-    if (one_based) {
-      if (v == 0) throw Error("op_take: `indices` are 1-based, so 0 is not an index (use zero_indexed = TRUE for 0-based indices)");
-      if (v > 0) k = v - 1;
-    }
-    if (k < -static_cast<double>(n) || k >= static_cast<double>(n))
-      throw Error("op_take: index " + std::to_string(static_cast<long long>(v)) + " is out of range for " + what +
-                  " of size " + std::to_string(n));
-    pz[i] = k;
-  }
-  return bind::run_op("take", bind::params(ax), {t, z}, [ax](const bind::Inputs& in) {
-    return ops::take(in[0], in[1], ax);
+  return bind::run_op("take", bind::params(ax, one_based), {t, idx}, [ax, one_based](const bind::Inputs& in) {
+    const int64_t n = ax < 0 ? in[0].size() : in[0].dim(ax);
+    const std::string what = ax < 0 ? "the flattened tensor" : "axis " + std::to_string(ax + 1);
+    return ops::take(in[0], zero_based_positions(in[1], n, one_based, "op_take", what), ax);
   });
+}
+
+// axis NULL: x and indices flattened (row-major) first. Recorded with the indices as an
+// input, as cpp_take().
+// [[Rcpp::export(rng = false)]]
+SEXP cpp_take_along_axis(SEXP x, SEXP indices, SEXP axis, bool one_based) {
+  Tensor t = bind::as_tensor(x);
+  Tensor idx = bind::as_tensor(indices);
+  const bool flat = Rf_isNull(axis);
+  const int ax = flat ? 0 : Rcpp::as<int>(axis);
+  return bind::run_op("take_along_axis", bind::params(flat, ax, one_based), {t, idx},
+                      [flat, ax, one_based](const bind::Inputs& in) {
+                        Tensor xs = flat ? ops::reshape(in[0], Shape{in[0].size()}) : in[0];
+                        Tensor is = flat ? ops::reshape(in[1], Shape{in[1].size()}) : in[1];
+                        if (xs.ndim() == 0) throw Error("op_take_along_axis: cannot take from a scalar");
+                        const int a = ops::normalize_axis(ax, xs.ndim(), "op_take_along_axis");
+                        // positions checked per axis by the core; only 1-based ones shift here
+                        if (one_based)
+                          is = zero_based_positions(is, xs.dim(a), true, "op_take_along_axis",
+                                                    "axis " + std::to_string(a + 1));
+                        return ops::take_along_axis(xs, is, a);
+                      });
 }
 
 // [[Rcpp::export(rng = false)]]

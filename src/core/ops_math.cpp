@@ -1,4 +1,4 @@
-// erf, argsort and cumprod (see ops_math.h).
+// erf, argsort, cumprod and take_along_axis (see ops_math.h).
 #include "ops_math.h"
 
 #include <algorithm>
@@ -144,6 +144,58 @@ Tensor cumprod(const Tensor& x_in, int axis_in) {
     return std::vector<Tensor>{g};
   });
   return out;
+}
+
+// Each output element's position in the flattened x, then one flat take (which carries
+// the gradient back to x).
+Tensor take_along_axis(const Tensor& x, const Tensor& indices, int axis_in) {
+  const char* op = "op_take_along_axis";
+  if (x.ndim() == 0) throw Error(std::string(op) + ": cannot take from a scalar");
+  if (indices.ndim() != x.ndim())
+    throw Error(std::string(op) + ": indices must have the rank of x (" + std::to_string(x.ndim()) + "), got rank " +
+                std::to_string(indices.ndim()));
+  const int axis = normalize_axis(axis_in, x.ndim(), op);
+  const size_t nd = static_cast<size_t>(x.ndim());
+  const Shape& dx = x.shape();
+  const Shape& di = indices.shape();
+  Shape out = di;
+  for (size_t i = 0; i < nd; ++i) {
+    if (static_cast<int>(i) == axis) continue;
+    if (dx[i] != di[i] && dx[i] != 1 && di[i] != 1)
+      throw Error(std::string(op) + ": x and indices must broadcast on the axes other than axis " +
+                  std::to_string(axis + 1) + ", got sizes " + std::to_string(dx[i]) + " and " + std::to_string(di[i]) +
+                  " on axis " + std::to_string(i + 1));
+    out[i] = std::max(dx[i], di[i]);
+  }
+  std::vector<int64_t> stride_x(nd, 1), stride_i(nd, 1);
+  for (size_t i = nd - 1; i > 0; --i) {
+    stride_x[i - 1] = stride_x[i] * dx[i];
+    stride_i[i - 1] = stride_i[i] * di[i];
+  }
+  const int64_t n_ax = dx[static_cast<size_t>(axis)];
+  Tensor pos(out, DType::Int32);
+  double* pp = pos.data<double>();
+  std::vector<int64_t> coord(nd, 0);
+  for (int64_t e = 0; e < pos.size(); ++e) {
+    int64_t at_i = 0, at_x = 0;
+    for (size_t i = 0; i < nd; ++i) {
+      at_i += (di[i] == 1 ? 0 : coord[i]) * stride_i[i];
+      if (static_cast<int>(i) != axis) at_x += (dx[i] == 1 ? 0 : coord[i]) * stride_x[i];
+    }
+    const double v = indices.at(at_i);
+    if (!(v == std::floor(v))) throw Error(std::string(op) + ": indices must be whole numbers, got " + std::to_string(v));
+    int64_t k = static_cast<int64_t>(v);
+    if (k < 0) k += n_ax;
+    if (k < 0 || k >= n_ax)
+      throw Error(std::string(op) + ": index " + std::to_string(static_cast<int64_t>(v)) +
+                  " (0-based) is out of range for axis " + std::to_string(axis + 1) + " of size " + std::to_string(n_ax));
+    pp[e] = static_cast<double>(at_x + k * stride_x[static_cast<size_t>(axis)]);
+    for (size_t i = nd; i-- > 0;) {  // next output coordinate, row-major
+      if (++coord[i] < out[i]) break;
+      coord[i] = 0;
+    }
+  }
+  return take(x, pos, -1);
 }
 
 }  // namespace ops

@@ -56,3 +56,15 @@ json_key_paths <- function(x, prefix = "") {
   }
   out
 }
+
+# The layout h5_layout() gives for these groups (each with its parents) and datasets
+# (path -> "d1xd2").
+expected_layout <- function(groups, datasets) {
+  all_groups <- unique(unlist(lapply(c(groups, names(datasets)), function(p) {
+    parts <- strsplit(p, "/", fixed = TRUE)[[1]]
+    vapply(seq_along(parts), function(i) paste(parts[seq_len(i)], collapse = "/"), "")
+  })))
+  all_groups <- setdiff(all_groups, names(datasets))
+  out <- c(stats::setNames(rep("group", length(all_groups)), all_groups), unlist(datasets))
+  out[order(names(out))]
+}

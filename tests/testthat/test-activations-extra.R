@@ -34,6 +34,14 @@ test_that("sparsemax is the projection onto the simplex", {
   expect_allclose(activation_sparsemax(x2, axis = 1), rbind(matrix(0, 5, 2), c(1, 1)), atol = 1e-6)
   p <- as.array(activation_sparsemax(rbind(c(0.2, -0.1, 0.4, 0.35), c(2, 0, 0, 1))))
   expect_allclose(rowSums(p), c(1, 1), atol = 1e-6)
+  # Keras's tests added with its fix of the threshold (keras-team/keras PR #23469,
+  # activations_test.py): closely spaced logits keep four values in the support,
+  # and every slice sums to one
+  expect_allclose(activation_sparsemax(c(0.1, 0.2, 0.3, 0.4, 0.5)), c(0, 0.1, 0.2, 0.3, 0.4), atol = 1e-6)
+  expect_allclose(rowSums(as.array(activation_sparsemax(rbind(c(0.1, 0.2, 0.3), c(-1, 0.5, 0.4))))), c(1, 1),
+                  atol = 1e-6)
+  # keras-team/keras issue #23425: (0, 0.5, 1) -> (0, 0.25, 0.75)
+  expect_allclose(activation_sparsemax(c(0, 0.5, 1)), c(0, 0.25, 0.75), atol = 1e-6)
 })
 
 test_that("the extra activations resolve by name and have gradients", {

@@ -34,6 +34,41 @@ test_that("config_set_max_epochs() and config_set_max_steps_per_epoch() cap fit(
   expect_error(config_set_max_epochs(0), class = "recurrent_error")
 })
 
+test_that("config_set_max_steps_per_epoch() also caps evaluate(), predict() and fit()'s validation", {
+  # keras/src/trainers/epoch_iterator.py: the EpochIterator that fit(), evaluate()
+  # and predict() all read through replaces a missing or larger steps_per_epoch by
+  # keras.config.max_steps_per_epoch() (keras/src/backend/config.py documents it
+  # for fit/evaluate/predict). The model predicts x itself, so the MAE against 0 of
+  # batches 1:3 and 4:6 is mean(1:6) = 3.5.
+  old <- config_set_max_steps_per_epoch(2)
+  on.exit(config_set_max_steps_per_epoch(old))
+  model <- keras_model_sequential(input_shape = 1) |>
+    layer_dense(1, kernel_initializer = "ones", bias_initializer = "zeros")
+  compile(model, loss = "mae", optimizer = optimizer_sgd(0))
+  x <- matrix(1:10); y <- matrix(0, 10)
+  expect_equal(predict(model, x, batch_size = 3, verbose = 0), matrix(1:6))
+  expect_equal(evaluate(model, x, y, batch_size = 3, verbose = 0)$loss, 3.5)
+  expect_equal(evaluate(model, x, y, batch_size = 3, steps = 1, verbose = 0)$loss, 2)   # a smaller `steps` stays
+  batches <- 0L
+  count <- callback_lambda(on_train_batch_end = function(batch, logs) batches <<- batches + 1L)
+  h <- fit(model, x, y, batch_size = 3, epochs = 1, shuffle = FALSE, verbose = 0,
+           validation_data = list(x, y), callbacks = list(count))
+  expect_identical(batches, 2L)
+  expect_equal(h$metrics$loss, 3.5)
+  expect_equal(h$metrics$val_loss, 3.5)
+  # a generator needs no steps_per_epoch under the cap: it is the cap
+  calls <- 0L
+  gen <- function() {
+    calls <<- calls + 1L
+    list(matrix(calls), matrix(0))
+  }
+  fit(model, gen, epochs = 2, verbose = 0)
+  expect_identical(calls, 4L)
+  expect_equal(predict(model, gen, verbose = 0), matrix(5:6))
+  config_set_max_steps_per_epoch(NULL)
+  expect_error(fit(model, gen, epochs = 1, verbose = 0), "steps_per_epoch", class = "recurrent_error")
+})
+
 test_that("callback_backup_and_restore() resumes an interrupted fit() to the same result", {
   d <- toy_data()
   full <- toy_model()

@@ -35,6 +35,16 @@ test_that("op_sort, op_argsort and op_top_k agree with sort() and order()", {
   expect_identical(v(tk$values), t(apply(x, 1, function(r) sort(r, decreasing = TRUE)[1:2])) * 1)
   expect_identical(v(tk$indices), t(apply(x, 1, function(r) order(-r)[1:2])))
   expect_error(op_top_k(x, 6), class = "recurrent_error")
+  # sorted = FALSE: Keras's NumPy/JAX/PyTorch backends return the stable sorted top k
+  # (keras/src/backend/numpy/math.py); ties keep their order: 3s at 2, 3, 5 -> 2, 3
+  unsorted <- op_top_k(c(1, 3, 3, 2, 3), 2, sorted = FALSE)
+  expect_identical(v(unsorted$indices), c(2L, 3L))
+  expect_identical(v(unsorted$values), c(3, 3))
+  # Keras's docstring example (keras/src/ops/math.py, top_k): [5 2 7 1 9 3] -> 9 7 5 at 4 2 0
+  ex <- op_top_k(c(5, 2, 7, 1, 9, 3), 3, sorted = FALSE, zero_indexed = TRUE)
+  expect_identical(v(ex$values), c(9, 7, 5))
+  expect_identical(v(ex$indices), c(4L, 2L, 0L))
+  expect_error(op_top_k(x, 2, sorted = NA), class = "recurrent_error")
   xs <- matrix(c(0.3, -1.2, 2.5, 0.7, 1.1, -0.4), 2, 3)
   expect_grad(function(x) op_sort(x), xs)
   expect_grad(function(x) op_top_k(x, 2)$values, xs)
@@ -98,6 +108,11 @@ test_that("op_moments gives the mean and biased variance", {
   expect_allclose(mv[[1]], rowMeans(x))
   expect_allclose(mv[[2]], apply(x, 1, function(r) mean((r - mean(r))^2)), rtol = 1e-6)
   expect_grad(function(x) op_moments(x, axes = 1), x)
+  # synchronized only averages across devices in Keras; on one device it changes nothing
+  ms <- op_moments(x, axes = 2, synchronized = TRUE)
+  expect_allclose(ms[[1]], rowMeans(x))
+  expect_allclose(ms[[2]], apply(x, 1, function(r) mean((r - mean(r))^2)), rtol = 1e-6)
+  expect_error(op_moments(x, axes = 2, synchronized = "yes"), class = "recurrent_error")
 })
 
 test_that("op_slice_update, op_scatter and op_segment_sum", {

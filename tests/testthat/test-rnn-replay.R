@@ -283,3 +283,66 @@ test_that("a cell built around a layer replays: weights made at the first timest
   expect_equal(got, want, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(calls$n, 3L)
 })
+
+test_that("cells that index with positions they compute (take, take_along_axis, top_k, one_hot) replay", {
+  # The positions come from op_argmax()/op_argsort() of the state, so they are values
+  # of the step: the index ops record them as inputs and check them when replayed.
+  # References: the same cells in plain R (which.max/order/sort, first of ties as in
+  # Keras's argmax and a stable argsort).
+  set.seed(16)
+  x <- rand_array(3, 7, 2)
+  W <- rand_array(2, 4); U <- rand_array(4, 4) / 2
+  E <- rand_array(4, 4)                                       # an embedding of the argmax class
+  h0 <- list(matrix(0, 3, 4))
+  one_hot_r <- function(ids) diag(4)[ids, , drop = FALSE]
+  cases <- list(
+    greedy_feedback = list(
+      step = function(self, x, h) op_tanh(minimal_step(self, x, h) + op_take(E, op_argmax(h, axis = 2), axis = 1)),
+      ref = function(x_t, h) tanh(x_t %*% W + h %*% U + E[apply(h, 1, which.max), , drop = FALSE])),
+    one_hot = list(
+      step = function(self, x, h) op_tanh(minimal_step(self, x, h)) + op_one_hot(op_argmax(h, axis = 2), 4) * 0.1,
+      ref = function(x_t, h) tanh(x_t %*% W + h %*% U) + 0.1 * one_hot_r(apply(h, 1, which.max))),
+    take_along_axis = list(
+      step = function(self, x, h) op_tanh(op_take_along_axis(minimal_step(self, x, h), op_argsort(h, axis = 2), axis = 2)),
+      ref = function(x_t, h) {
+        z <- x_t %*% W + h %*% U
+        tanh(t(vapply(seq_len(nrow(z)), function(r) z[r, order(h[r, ])], numeric(4))))
+      }),
+    top_k = list(
+      step = function(self, x, h) op_tanh(minimal_step(self, x, h)) - op_mean(op_top_k(h, 2)$values, axis = 2, keepdims = TRUE),
+      ref = function(x_t, h) tanh(x_t %*% W + h %*% U) - apply(h, 1, function(r) mean(sort(r, decreasing = TRUE)[1:2])))
+  )
+  for (nm in names(cases)) {
+    calls <- new.env()
+    calls$n <- 0L
+    layer <- counting_layer(cases[[nm]]$step, calls, W, U, return_sequences = TRUE)
+    ref_step <- function(x_t, states) list(cases[[nm]]$ref(x_t, states[[1]]))
+    want <- ref_loop(ref_step, x, h0, return_sequences = TRUE)[[1]]
+    expect_equal(as.array(layer(x)), want, tolerance = 1e-5, ignore_attr = TRUE, info = nm)
+    expect_equal(calls$n, 3L, info = nm)
+  }
+})
+
+test_that("a replayed op_take_along_axis() step records gradients (finite differences)", {
+  old <- config_set_floatx("float64")
+  on.exit(config_set_floatx(old))
+  set.seed(17)
+  x <- rand_array(2, 6, 3)
+  W <- rand_array(3, 3); U <- rand_array(3, 3) / 2
+  step <- function(self, x, h) op_tanh(op_take_along_axis(minimal_step(self, x, h), op_argsort(h, axis = 2), axis = 2))
+  ref_step <- function(WW, UU) function(x_t, states) {
+    h <- states[[1]]
+    z <- x_t %*% WW + h %*% UU
+    list(tanh(t(vapply(seq_len(nrow(z)), function(r) z[r, order(h[r, ])], numeric(3)))))
+  }
+  loss_of <- function(WW, UU) sum(ref_loop(ref_step(WW, UU), x, list(matrix(0, 2, 3)), return_sequences = TRUE)[[1]]^2)
+  calls <- new.env()
+  calls$n <- 0L
+  layer <- counting_layer(step, calls, W, U, return_sequences = TRUE)
+  loss <- recurrent:::with_gradient_recording(op_sum(op_square(layer(x))))
+  grads <- lapply(recurrent:::gradients(loss, list(layer$cell$kernel, layer$cell$recurrent_kernel)), as.array)
+  expect_equal(calls$n, 3L)
+  expect_equal(as.numeric(as.array(loss)), loss_of(W, U), tolerance = 1e-10)
+  expect_equal(grads[[1]], finite_diff(function(a) loss_of(a, U), W), tolerance = 1e-6)
+  expect_equal(grads[[2]], finite_diff(function(a) loss_of(W, a), U), tolerance = 1e-6)
+})

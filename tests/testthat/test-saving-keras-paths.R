@@ -18,16 +18,6 @@
 # * keras/src/layers/rnn/conv_lstm.py: ConvLSTM2D is an RNN whose `cell` holds the
 #   kernel (kh, kw, in, 4 filters), recurrent kernel (kh, kw, filters, 4 filters), bias.
 
-expected_layout <- function(groups, datasets) {
-  all_groups <- unique(unlist(lapply(c(groups, names(datasets)), function(p) {
-    parts <- strsplit(p, "/", fixed = TRUE)[[1]]
-    vapply(seq_along(parts), function(i) paste(parts[seq_len(i)], collapse = "/"), "")
-  })))
-  all_groups <- setdiff(all_groups, names(datasets))
-  out <- c(stats::setNames(rep("group", length(all_groups)), all_groups), unlist(datasets))
-  out[order(names(out))]
-}
-
 test_that("MultiHeadAttention weights go to Keras's paths and round-trip exactly", {
   withr::local_seed(11)
   inp <- keras_input(shape = c(5, 4))

@@ -125,6 +125,44 @@ test_that("a masked tensor exposes its mask as `_keras_mask`", {
   expect_null(op_convert_to_tensor(1)$`_keras_mask`)
 })
 
+test_that("a symbolic tensor exposes its mask as a symbolic `_keras_mask` that a model can output", {
+  # Keras: a KerasTensor made by a masking layer carries its mask as a KerasTensor
+  # (keras/src/layers/layer.py, _set_mask_metadata(); Embedding.compute_mask() is
+  # `not_equal(inputs, 0)`, Masking's `any(not_equal(inputs, mask_value), axis=-1)`);
+  # an RNN without return_sequences returns no mask (keras/src/layers/rnn/rnn.py).
+  ids <- keras_input(shape = 5, dtype = "int32")
+  emb <- layer_embedding(ids, input_dim = 10, output_dim = 3, mask_zero = TRUE)
+  m <- emb$`_keras_mask`
+  expect_s3_class(m, "recurrent_symbolic_tensor")
+  expect_identical(m$shape, list(NULL, 5L))
+  expect_identical(m$dtype, "bool")
+  expect_identical(emb$`_keras_mask`, m)                       # one tensor, made once
+  expect_null(ids$`_keras_mask`)
+  seq <- layer_lstm(emb, units = 2, return_sequences = TRUE)
+  expect_identical(seq$`_keras_mask`$shape, list(NULL, 5L))
+  expect_null(layer_lstm(emb, units = 2)$`_keras_mask`)
+  expect_null(layer_embedding(ids, input_dim = 10, output_dim = 3)$`_keras_mask`)
+
+  model <- keras_model(ids, list(m, seq$`_keras_mask`))
+  x <- rbind(c(4, 2, 0, 0, 0), c(3, 0, 7, 0, 0))
+  want <- x != 0
+  out <- predict(model, x, verbose = 0)
+  expect_identical(out[[1]], want)
+  expect_identical(out[[2]], want)
+  f <- withr::local_tempfile(fileext = ".keras")
+  save_model(model, f)
+  expect_identical(predict(load_model(f), x, verbose = 0)[[1]], want)
+
+  feats <- keras_input(shape = c(3, 2))
+  masked <- layer_masking(feats, mask_value = -1)
+  dense <- layer_dense(masked, units = 4)
+  expect_identical(masked$`_keras_mask`$shape, list(NULL, 3L))
+  expect_identical(dense$`_keras_mask`$shape, list(NULL, 3L))     # Dense passes the mask on
+  a <- array(c(1, -1, 2, 3, -1, -1), c(1, 3, 2))                   # step 2: every feature is -1
+  expect_identical(predict(keras_model(feats, dense$`_keras_mask`), a, verbose = 0),
+                   matrix(c(TRUE, FALSE, TRUE), 1))
+})
+
 test_that("a functional model with op nodes saves and loads with the same predictions", {
   clear_session()
   x <- keras_input(shape = c(4, 2))
