@@ -305,3 +305,183 @@ test_that("keras3 Constraint() documentation example", {
   expect_equal(as.numeric(as.array(res)), c(0, 1))
   expect_s3_class(layer, "recurrent_layer")
 })
+
+# ---- recurrent-model scripts ---------------------------------------------------------
+# Param counts asserted below are the ones Keras printed when these scripts were
+# rendered (cited per test); each also follows by hand from the layer formulas:
+# LSTM 4 * (in * u + u * u + u), GRU (reset_after) 3 * (in * u + u * u + 2 * u),
+# SimpleRNN in * u + u * u + u, Embedding vocab * dim, Dense in * u + u.
+
+test_that("working_with_rnns guide: the models' param counts and outputs", {
+  # --- from rstudio/keras3 vignettes-old/new-guides/working_with_rnns.Rmd (commit
+  # b61b0c0be; its rendered output, website/articles/new-guides/working_with_rnns.html,
+  # prints the counts asserted here). k_random_uniform() is random_uniform() in
+  # keras3, and layer_lstm_cell() is rnn_cell_lstm(). ---
+  model <- keras_model_sequential() %>%
+    layer_embedding(input_dim = 1000, output_dim = 64) %>%
+    layer_lstm(128) %>%
+    layer_dense(10)
+  out <- model(matrix(c(1, 5, 999, 0), 2, 2))
+  expect_identical(dim(out), c(2L, 10L))
+  expect_equal(vapply(model$layers, count_params, 1), c(64000, 98816, 1290))
+
+  model <- keras_model_sequential() %>%
+    layer_embedding(input_dim = 1000, output_dim = 64) %>%
+    layer_gru(256, return_sequences = TRUE) %>%
+    layer_simple_rnn(128) %>%
+    layer_dense(10)
+  model(matrix(1:6, 2, 3))
+  expect_equal(vapply(model$layers, count_params, 1), c(64000, 247296, 49280, 1290))
+  expect_equal(count_params(model), 361866)
+
+  encoder_vocab <- 1000
+  decoder_vocab <- 2000
+  encoder_input <- layer_input(shape(NULL))
+  encoder_embedded <- encoder_input %>%
+    layer_embedding(input_dim = encoder_vocab, output_dim = 64)
+  c(output, state_h, state_c) %<-%
+    layer_lstm(encoder_embedded, units = 64, return_state = TRUE, name = "encoder")
+  encoder_state <- list(state_h, state_c)
+  decoder_input <- layer_input(shape(NULL))
+  decoder_embedded <- decoder_input %>%
+    layer_embedding(input_dim = decoder_vocab, output_dim = 64)
+  decoder_lstm_layer <- layer_lstm(units = 64, name = "decoder")
+  decoder_output <- decoder_lstm_layer(decoder_embedded, initial_state = encoder_state)
+  output <- decoder_output %>% layer_dense(10)
+  model <- keras_model(inputs = list(encoder_input, decoder_input), outputs = output)
+  expect_equal(count_params(model), 258698)
+  expect_equal(count_params(get_layer(model, "encoder")), 33024)
+  expect_equal(count_params(get_layer(model, "decoder")), 33024)
+
+  paragraph1 <- random_uniform(c(20, 10, 50), dtype = "float32")
+  paragraph2 <- random_uniform(c(20, 10, 50), dtype = "float32")
+  paragraph3 <- random_uniform(c(20, 10, 50), dtype = "float32")
+  lstm_layer <- layer_lstm(units = 64, stateful = TRUE)
+  output <- lstm_layer(paragraph1)
+  output <- lstm_layer(paragraph2)
+  existing_state <- lstm_layer$states
+  new_lstm_layer <- layer_lstm(units = 64)
+  new_output <- new_lstm_layer(paragraph3, initial_state = existing_state)
+
+  model <- keras_model_sequential(input_shape = shape(5, 10)) %>%
+    bidirectional(layer_lstm(units = 64, return_sequences = TRUE)) %>%
+    bidirectional(layer_lstm(units = 32)) %>%
+    layer_dense(10)
+  # --- end of snippets ---
+  expect_equal(vapply(model$layers, count_params, 1), c(38400, 41216, 650))
+  # the states handed over are the stateful layer's: with its weights, the new layer
+  # computes what a third stateful call would, which is the LSTM recurrence (plain R)
+  # run over paragraph 3 from those states
+  new_lstm_layer$set_weights(lstm_layer$get_weights())
+  w <- get_weights(lstm_layer)
+  expected <- ref_lstm(as.array(paragraph3), w[[1]], w[[2]], w[[3]],
+                       initial_state = lapply(existing_state, as.array))[[1]]
+  expect_equal(as.array(new_lstm_layer(paragraph3, initial_state = existing_state)), expected, tolerance = 1e-5)
+  expect_equal(as.array(lstm_layer(paragraph3)), expected, tolerance = 1e-5)
+})
+
+test_that("working_with_rnns guide: layer_lstm() and layer_rnn(rnn_cell_lstm()) are the same model", {
+  # --- from the same guide ("Using CuDNN kernels when available"); MNIST replaced
+  # by 40 random 28 x 28 "images" ---
+  batch_size <- 64
+  input_dim <- 28
+  units <- 64
+  output_size <- 10
+  build_model <- function(allow_cudnn_kernel = TRUE) {
+    if (allow_cudnn_kernel)
+      lstm_layer <- layer_lstm(units = units)
+    else
+      lstm_layer <- layer_rnn(cell = rnn_cell_lstm(units = units))
+    model <-
+      keras_model_sequential(input_shape = shape(NULL, input_dim)) %>%
+      lstm_layer() %>%
+      layer_batch_normalization() %>%
+      layer_dense(output_size)
+    model
+  }
+  set.seed(42)
+  x <- array(runif(40 * 28 * 28), c(40, 28, 28))
+  y <- sample(0:9, 40, replace = TRUE)
+  model <- build_model(allow_cudnn_kernel = TRUE) %>%
+    compile(loss = loss_sparse_categorical_crossentropy(from_logits = TRUE),
+            optimizer = "sgd", metrics = "accuracy")
+  model %>% fit(x, y, batch_size = batch_size, epochs = 1, verbose = 0)
+  noncudnn_model <- build_model(allow_cudnn_kernel = FALSE)
+  noncudnn_model$set_weights(model$get_weights())
+  sample <- x[1, , ]
+  result <- model %>%
+    predict_on_batch(op_expand_dims(sample, 1)) %>%
+    op_argmax(axis = 2)
+  # --- end of snippet ---
+  expect_equal(vapply(model$layers, count_params, 1), c(23808, 256, 650))
+  logits <- predict(model, x, verbose = 0)
+  expect_equal(predict(noncudnn_model, x, verbose = 0), logits, tolerance = 1e-5)
+  # op_argmax() is 1-based in keras3 (zero_indexed = FALSE)
+  expect_identical(as.numeric(result), as.numeric(which.max(logits[1, ])))
+})
+
+test_that("lstm_seq2seq example: the sampling models reproduce the teacher-forced decoder", {
+  # --- from rstudio/keras3 vignettes/examples/lstm_seq2seq.R; the English-French
+  # pairs are replaced by 3-5 letter words and their reversals ---
+  set.seed(7)
+  latent_dim <- 8
+  words <- replicate(12, paste(sample(letters[1:5], sample(3:5, 1), TRUE), collapse = ""))
+  input_texts <- lapply(words, function(s) strsplit(s, split = "")[[1]])
+  target_texts <- lapply(paste0("\t", vapply(input_texts, function(s) paste(rev(s), collapse = ""), ""), "\n"),
+                         function(s) strsplit(s, split = "")[[1]])
+  input_characters <- sort(unique(unlist(input_texts)))
+  target_characters <- sort(unique(unlist(target_texts)))
+  num_encoder_tokens <- length(input_characters)
+  num_decoder_tokens <- length(target_characters)
+  max_encoder_seq_length <- max(sapply(input_texts, length))
+  max_decoder_seq_length <- max(sapply(target_texts, length))
+  encoder_input_data <- array(0, dim = c(length(input_texts), max_encoder_seq_length, num_encoder_tokens))
+  decoder_input_data <- array(0, dim = c(length(input_texts), max_decoder_seq_length, num_decoder_tokens))
+  decoder_target_data <- array(0, dim = c(length(input_texts), max_decoder_seq_length, num_decoder_tokens))
+  for (i in 1:length(input_texts)) {
+    d1 <- sapply(input_characters, function(x) { as.integer(x == input_texts[[i]]) })
+    encoder_input_data[i, 1:nrow(d1), ] <- d1
+    d2 <- sapply(target_characters, function(x) { as.integer(x == target_texts[[i]]) })
+    decoder_input_data[i, 1:nrow(d2), ] <- d2
+    d3 <- sapply(target_characters, function(x) { as.integer(x == target_texts[[i]][-1]) })
+    decoder_target_data[i, 1:nrow(d3), ] <- d3
+  }
+  encoder_inputs <- layer_input(shape = list(NULL, num_encoder_tokens))
+  encoder <- layer_lstm(units = latent_dim, return_state = TRUE)
+  encoder_results <- encoder_inputs %>% encoder
+  encoder_states <- encoder_results[2:3]
+  decoder_inputs <- layer_input(shape = list(NULL, num_decoder_tokens))
+  decoder_lstm <- layer_lstm(units = latent_dim, return_sequences = TRUE,
+                             return_state = TRUE, stateful = FALSE)
+  decoder_results <- decoder_lstm(decoder_inputs, initial_state = encoder_states)
+  decoder_dense <- layer_dense(units = num_decoder_tokens, activation = "softmax")
+  decoder_outputs <- decoder_dense(decoder_results[[1]])
+  model <- keras_model(inputs = list(encoder_inputs, decoder_inputs), outputs = decoder_outputs)
+  model %>% compile(optimizer = "rmsprop", loss = "categorical_crossentropy")
+  history <- model %>% fit(list(encoder_input_data, decoder_input_data), decoder_target_data,
+                           batch_size = 4, epochs = 3, validation_split = 0.2, verbose = 0)
+  encoder_model <- keras_model(encoder_inputs, encoder_states)
+  decoder_state_input_h <- layer_input(shape = latent_dim)
+  decoder_state_input_c <- layer_input(shape = latent_dim)
+  decoder_states_inputs <- c(decoder_state_input_h, decoder_state_input_c)
+  decoder_results <- decoder_lstm(decoder_inputs, initial_state = decoder_states_inputs)
+  decoder_states <- decoder_results[2:3]
+  decoder_outputs <- decoder_dense(decoder_results[[1]])
+  decoder_model <- keras_model(inputs = c(decoder_inputs, decoder_states_inputs),
+                               outputs = c(decoder_outputs, decoder_states))
+  # --- end of script's model code (its decode_sequence() loop follows, fed the
+  # true previous character instead of the sampled one) ---
+  expect_length(history$metrics$val_loss, 3)
+  input_seq <- encoder_input_data[1, , , drop = FALSE]
+  states_value <- predict(encoder_model, input_seq, verbose = 0)
+  steps <- matrix(0, max_decoder_seq_length, num_decoder_tokens)
+  for (t in seq_len(max_decoder_seq_length)) {
+    target_seq <- decoder_input_data[1, t, , drop = FALSE]
+    decoder_predict <- predict(decoder_model, c(list(target_seq), states_value), verbose = 0)
+    steps[t, ] <- decoder_predict[[1]][1, 1, ]
+    states_value <- list(decoder_predict[[2]], decoder_predict[[3]])
+  }
+  full <- predict(model, list(input_seq, decoder_input_data[1, , , drop = FALSE]), verbose = 0)
+  expect_equal(steps, full[1, , ], tolerance = 1e-5)
+  expect_equal(rowSums(steps), rep(1, max_decoder_seq_length), tolerance = 1e-5)
+})
