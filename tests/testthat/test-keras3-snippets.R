@@ -485,3 +485,101 @@ test_that("lstm_seq2seq example: the sampling models reproduce the teacher-force
   expect_equal(steps, full[1, , ], tolerance = 1e-5)
   expect_equal(rowSums(steps), rep(1, max_decoder_seq_length), tolerance = 1e-5)
 })
+
+test_that("Deep Learning with R (2e) chapter 10: timeseries datasets and recurrent forecasters", {
+  # --- from t-kalinowski/deep-learning-with-R-2nd-edition-code ch10.R; the Jena
+  # climate CSV is replaced by 14 synthetic columns of the same layout, the
+  # sequences shortened to 20 steps; tfdatasets' iterators are recurrent's ---
+  int_sequence <- seq(10)
+  dummy_dataset <- timeseries_dataset_from_array(
+    data = head(int_sequence, -3),
+    targets = tail(int_sequence, -3),
+    sequence_length = 3,
+    batch_size = 2
+  )
+  dummy_dataset_iterator <- as_array_iterator(dummy_dataset)
+  printed <- capture.output(repeat {
+    batch <- iter_next(dummy_dataset_iterator)
+    if (is.null(batch))
+      break
+    c(inputs, targets) %<-% batch
+    for (r in 1:nrow(inputs))
+      cat(sprintf("input: [ %s ]  target: %s\n",
+                  paste(inputs[r, ], collapse = " "), targets[r]))
+    cat(strrep("-", 27), "\n")
+  })
+  # windows of 3 over 1..7, each followed by the value after it (by hand)
+  dashes <- paste(strrep("-", 27), "")
+  expect_identical(printed, c("input: [ 1 2 3 ]  target: 4", "input: [ 2 3 4 ]  target: 5", dashes,
+                              "input: [ 3 4 5 ]  target: 6", "input: [ 4 5 6 ]  target: 7", dashes,
+                              "input: [ 5 6 7 ]  target: 8", dashes))
+
+  set_random_seed(10)
+  n <- 900
+  full_df <- as.data.frame(sapply(1:14, function(j) sin(seq_len(n) / 7 + j)))
+  names(full_df) <- c("T (degC)", paste0("v", 2:14))
+  train_df <- full_df[1:600, ]
+  val_df <- full_df[601:900, ]
+  input_data_colnames <- names(full_df)
+  sampling_rate <- 2
+  sequence_length <- 20
+  delay <- sampling_rate * (sequence_length + 4 - 1)
+  batch_size <- 32
+  df_to_inputs_and_targets <- function(df) {
+    inputs <- as.matrix(df[input_data_colnames])
+    targets <- as.array(df$`T (degC)`)
+    list(head(inputs, -delay), tail(targets, -delay))
+  }
+  make_dataset <- function(df) {
+    c(inputs, targets) %<-% df_to_inputs_and_targets(df)
+    timeseries_dataset_from_array(
+      inputs, targets,
+      sampling_rate = sampling_rate,
+      sequence_length = sequence_length,
+      shuffle = TRUE,
+      batch_size = batch_size
+    )
+  }
+  train_dataset <- make_dataset(train_df)
+  val_dataset <- make_dataset(val_df)
+  c(samples, targets) %<-% iter_next(as_iterator(train_dataset))
+  ncol_input_data <- length(input_data_colnames)
+  inputs <- layer_input(shape = c(sequence_length, ncol_input_data))
+  outputs <- inputs %>%
+    layer_lstm(16) %>%
+    layer_dense(1)
+  model <- keras_model(inputs, outputs)
+  model %>% compile(optimizer = "rmsprop", loss = "mse", metrics = "mae")
+  history <- model %>% fit(train_dataset, epochs = 6, validation_data = val_dataset, verbose = 0)
+
+  num_features <- 14
+  steps <- 120
+  inputs <- layer_input(shape = c(steps, num_features))
+  seq_out <- inputs %>% layer_simple_rnn(16, return_sequences = TRUE)
+  last_out <- inputs %>% layer_simple_rnn(16, return_sequences = FALSE)
+  inputs <- layer_input(shape = c(sequence_length, ncol_input_data))
+  gru_outputs <- inputs %>%
+    layer_gru(32, recurrent_dropout = 0.5, return_sequences = TRUE) %>%
+    layer_gru(32, recurrent_dropout = 0.5) %>%
+    layer_dropout(0.5) %>%
+    layer_dense(1)
+  gru_model <- keras_model(inputs, gru_outputs)
+  inputs <- layer_input(shape = c(sequence_length, ncol_input_data))
+  bidi_outputs <- inputs %>%
+    bidirectional(layer_lstm(units = 16)) %>%
+    layer_dense(1)
+  bidi_model <- keras_model(inputs, bidi_outputs)
+  # --- end of snippets ---
+  expect_identical(dim(samples), c(32L, 20L, 14L))
+  expect_length(targets, 32)
+  expect_identical(seq_out$shape, list(NULL, 120L, 16L))
+  expect_identical(last_out$shape, list(NULL, 16L))
+  # the forecaster learns: validation MAE after training is well below the MAE of
+  # predicting the mean training target (a constant), computed in base R
+  val_targets <- unlist(iterate(val_dataset, function(b) list(b[[2]]), simplify = FALSE))
+  constant_mae <- mean(abs(val_targets - mean(df_to_inputs_and_targets(train_df)[[2]])))
+  expect_lt(utils::tail(history$metrics$val_mae, 1), constant_mae / 4)
+  expect_lt(utils::tail(history$metrics$loss, 1), history$metrics$loss[1])
+  expect_equal(vapply(gru_model$layers, count_params, 1), c(0, 4608, 6336, 0, 33))
+  expect_equal(vapply(bidi_model$layers, count_params, 1), c(0, 3968, 33))
+})
