@@ -583,3 +583,72 @@ test_that("Deep Learning with R (2e) chapter 10: timeseries datasets and recurre
   expect_equal(vapply(gru_model$layers, count_params, 1), c(0, 4608, 6336, 0, 33))
   expect_equal(vapply(bidi_model$layers, count_params, 1), c(0, 3968, 33))
 })
+
+test_that("Deep Learning with R (2e) chapter 11: embeddings, masking and bidirectional LSTMs on text", {
+  # --- from t-kalinowski/deep-learning-with-R-2nd-edition-code ch11.R; the IMDB
+  # reviews are replaced by short synthetic ones, tf$one_hot() by op_one_hot(),
+  # and dataset_map(text_vectorization) by vectorizing the texts directly ---
+  set_random_seed(11)
+  pos_w <- c("great", "excellent", "loved", "superb")
+  neg_w <- c("awful", "boring", "dull", "terrible")
+  filler <- c("the", "movie", "was", "a", "film", "plot", "it", "and")
+  y_train <- rep(0:1, 40)
+  texts <- vapply(y_train, function(l) paste(sample(c(sample(filler, sample(3:8, 1), TRUE),
+                                                       sample(if (l) pos_w else neg_w, 2))), collapse = " "), "")
+  max_length <- 12
+  max_tokens <- 30
+  text_vectorization <- layer_text_vectorization(
+    max_tokens = max_tokens,
+    output_mode = "int",
+    output_sequence_length = max_length
+  )
+  adapt(text_vectorization, texts)
+  x_train <- as.array(text_vectorization(texts))
+
+  inputs <- layer_input(shape(NULL), dtype = "int64")
+  embedded <- op_one_hot(inputs, max_tokens)
+  outputs <- embedded %>%
+    bidirectional(layer_lstm(units = 4)) %>%
+    layer_dropout(.5) %>%
+    layer_dense(1, activation = "sigmoid")
+  one_hot_model <- keras_model(inputs, outputs)
+
+  embedding_layer <- layer_embedding(input_dim = 10, output_dim = 256, mask_zero = TRUE)
+  some_input <- rbind(c(4, 3, 2, 1, 0, 0, 0),
+                      c(5, 4, 3, 2, 1, 0, 0),
+                      c(2, 1, 0, 0, 0, 0, 0))
+  mask <- embedding_layer$compute_mask(some_input)
+
+  inputs <- layer_input(c(NA), dtype = "int64")
+  embedded <- inputs %>%
+    layer_embedding(input_dim = max_tokens, output_dim = 8, mask_zero = TRUE)
+  outputs <- embedded %>%
+    bidirectional(layer_lstm(units = 4)) %>%
+    layer_dropout(0.5) %>%
+    layer_dense(1, activation = "sigmoid")
+  model <- keras_model(inputs, outputs)
+  model %>% compile(optimizer = "rmsprop", loss = "binary_crossentropy", metrics = "accuracy")
+  history <- model %>% fit(x_train, y_train, epochs = 20, batch_size = 16, verbose = 0)
+
+  inputs <- layer_input(shape = c(1), dtype = "string")
+  outputs <- inputs %>%
+    text_vectorization() %>%
+    model()
+  inference_model <- keras_model(inputs, outputs)
+  raw_text_data <- "That was an excellent movie, I loved it." %>%
+    as_tensor(shape = c(-1, 1))
+  predictions <- inference_model(raw_text_data)
+  # --- end of snippets ---
+  # one-hot input: each LSTM direction sees max_tokens features
+  expect_equal(vapply(one_hot_model$layers, count_params, 1), c(0, 0, 2 * 4 * (30 * 4 + 4 * 4 + 4), 0, 9))
+  # the mask the book prints: TRUE where the id is not 0
+  expect_identical(as.array(mask), some_input != 0)
+  # the masked model learns the word lists (0.5 by chance)
+  expect_gt(evaluate(model, x_train, y_train, verbose = 0)$accuracy, 0.9)
+  expect_lt(utils::tail(history$metrics$loss, 1), history$metrics$loss[1])
+  # the string-input inference model is the vectorizer followed by the model
+  expect_identical(dim(as.array(predictions)), c(1L, 1L))
+  expect_equal(as.array(predictions),
+               as.array(model(text_vectorization("That was an excellent movie, I loved it."))), tolerance = 1e-6)
+  expect_gt(as.numeric(predictions), 0.5)
+})
