@@ -652,3 +652,80 @@ test_that("Deep Learning with R (2e) chapter 11: embeddings, masking and bidirec
                as.array(model(text_vectorization("That was an excellent movie, I loved it."))), tolerance = 1e-6)
   expect_gt(as.numeric(predictions), 0.5)
 })
+
+test_that("keras examples addition_rnn, mnist_hierarchical_rnn and mnist_irnn", {
+  # --- from rstudio/keras3 vignettes/examples/addition_rnn.R (removed in commit
+  # 2766b5398; its parent holds it): encoder LSTM, repeat_vector, decoder LSTM and a
+  # time-distributed softmax; data shrunk to 200 questions, stringi swapped for
+  # formatC() ---
+  set_random_seed(5)
+  DIGITS <- 2
+  MAXLEN <- DIGITS + 1 + DIGITS
+  char_table <- sort(c(0:9, "+", " "))
+  encode <- function(char, char_table) t(sapply(strsplit(char, "")[[1]], function(x) as.numeric(x == char_table)))
+  a <- sample(1:99, 200, TRUE); b <- sample(1:99, 200, TRUE)
+  questions <- formatC(paste0(pmin(a, b), "+", pmax(a, b)), width = -MAXLEN)
+  results <- formatC(a + b, width = DIGITS + 1)
+  x <- aperm(sapply(questions, encode, char_table = char_table, simplify = "array"), c(3, 1, 2))
+  y <- aperm(sapply(results, encode, char_table = char_table, simplify = "array"), c(3, 1, 2))
+  HIDDEN_SIZE <- 16
+  model <- keras_model_sequential()
+  model %>%
+    layer_lstm(HIDDEN_SIZE, input_shape = c(MAXLEN, length(char_table))) %>%
+    layer_repeat_vector(DIGITS + 1)
+  for (i in 1:1)
+    model %>% layer_lstm(HIDDEN_SIZE, return_sequences = TRUE)
+  model %>%
+    time_distributed(layer_dense(units = length(char_table))) %>%
+    layer_activation("softmax")
+  model %>% compile(loss = "categorical_crossentropy", optimizer = "adam", metrics = "accuracy")
+  history <- model %>% fit(x = x, y = y, batch_size = 32, epochs = 3, verbose = 0)
+  result <- predict(model, encode("55+22", char_table) %>% array(dim = c(1, 5, 12)), verbose = 0)
+  # --- end of example ---
+  expect_equal(vapply(model$layers, count_params, 1),
+               c(4 * (12 * 16 + 16 * 16 + 16), 0, 4 * (16 * 16 + 16 * 16 + 16), 16 * 12 + 12, 0))
+  expect_identical(dim(result), c(1L, 3L, 12L))
+  expect_equal(apply(result, 2, sum), rep(1, 3), tolerance = 1e-5)
+  expect_lt(utils::tail(history$metrics$loss, 1), history$metrics$loss[1])
+
+  # --- from vignettes/examples/mnist_hierarchical_rnn.R (same commit): an LSTM over
+  # each image row via time_distributed(), then one over the row encodings; MNIST
+  # replaced by 6 random 5 x 4 images ---
+  x_train <- array_reshape(array(runif(6 * 5 * 4), c(6, 5, 4)), c(6, 5, 4, 1))
+  dim_x_train <- dim(x_train)
+  row <- dim_x_train[[2]]
+  col <- dim_x_train[[3]]
+  pixel <- dim_x_train[[4]]
+  input <- layer_input(shape = c(row, col, pixel))
+  row_lstm <- layer_lstm(units = 3)
+  encoded_rows <- input %>% time_distributed(row_lstm)
+  encoded_columns <- encoded_rows %>% layer_lstm(units = 2)
+  prediction <- encoded_columns %>% layer_dense(units = 10, activation = "softmax")
+  model <- keras_model(input, prediction)
+  # --- end of model code ---
+  rows_model <- keras_model(input, encoded_rows)
+  w <- get_weights(row_lstm)
+  for (r in 1:row)
+    expect_equal(as.array(rows_model(x_train))[, r, ],
+                 ref_lstm(x_train[, r, , , drop = TRUE] %>% array(c(6, col, pixel)), w[[1]], w[[2]], w[[3]])[[1]],
+                 tolerance = 1e-5)
+
+  # --- from vignettes/examples/mnist_irnn.R (same commit): an identity-initialized
+  # relu SimpleRNN; optimizer_rmsprop(lr = ) is learning_rate = in keras3 ---
+  model <- keras_model_sequential()
+  model %>%
+    layer_simple_rnn(units = 5,
+                     kernel_initializer = initializer_random_normal(stddev = 0.01),
+                     recurrent_initializer = initializer_identity(gain = 1.0),
+                     activation = "relu",
+                     input_shape = c(20, 1)) %>%
+    layer_dense(units = 10) %>%
+    layer_activation(activation = "softmax")
+  model %>% compile(loss = "categorical_crossentropy", optimizer = optimizer_rmsprop(learning_rate = 1e-6),
+                    metrics = c("accuracy"))
+  # --- end of model code ---
+  w <- get_weights(model)
+  expect_identical(w[[2]], diag(5))
+  expect_true(all(abs(w[[1]]) < 0.1))
+  expect_error(optimizer_rmsprop(lr = 1e-6), "lr", class = "recurrent_error")
+})
