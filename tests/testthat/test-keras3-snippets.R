@@ -729,3 +729,50 @@ test_that("keras examples addition_rnn, mnist_hierarchical_rnn and mnist_irnn", 
   expect_true(all(abs(w[[1]]) < 0.1))
   expect_error(optimizer_rmsprop(lr = 1e-6), "lr", class = "recurrent_error")
 })
+
+test_that("keras example quora_siamese_lstm: one embedding and LSTM shared by two inputs", {
+  # --- from rstudio/keras3 vignettes/examples/quora_siamese_lstm.R (removed in
+  # commit 2766b5398): the Quora pairs are replaced by random id sequences, FLAGS by
+  # a list; layer_dot()'s axes are 1-based in keras3 (the script's axes = 1 was
+  # Python's feature axis) ---
+  set_random_seed(3)
+  FLAGS <- list(vocab_size = 30, max_len_padding = 6, embedding_size = 4,
+                regularization = 0.0001, seq_embedding_size = 3)
+  q1 <- lapply(1:20, function(i) sample(1:30, sample(2:6, 1), TRUE))
+  q2 <- lapply(1:20, function(i) sample(1:30, sample(2:6, 1), TRUE))
+  question1 <- pad_sequences(q1, maxlen = FLAGS$max_len_padding, value = FLAGS$vocab_size + 1)
+  question2 <- pad_sequences(q2, maxlen = FLAGS$max_len_padding, value = FLAGS$vocab_size + 1)
+  input1 <- layer_input(shape = c(FLAGS$max_len_padding))
+  input2 <- layer_input(shape = c(FLAGS$max_len_padding))
+  embedding <- layer_embedding(
+    input_dim = FLAGS$vocab_size + 2,
+    output_dim = FLAGS$embedding_size,
+    embeddings_regularizer = regularizer_l2(l = FLAGS$regularization)
+  )
+  seq_emb <- layer_lstm(
+    units = FLAGS$seq_embedding_size,
+    recurrent_regularizer = regularizer_l2(l = FLAGS$regularization)
+  )
+  vector1 <- embedding(input1) %>% seq_emb()
+  vector2 <- embedding(input2) %>% seq_emb()
+  out <- layer_dot(list(vector1, vector2), axes = 2) %>%
+    layer_dense(1, activation = "sigmoid")
+  model <- keras_model(list(input1, input2), out)
+  model %>% compile(optimizer = "adam", loss = "binary_crossentropy", metrics = "accuracy")
+  # --- end of model code ---
+  # shared layers hold one set of weights: 32 * 4 + 4 * (4 * 3 + 3 * 3 + 3) + 2
+  expect_equal(count_params(model), 32 * 4 + 4 * (4 * 3 + 3 * 3 + 3) + 2)
+  # the output is sigmoid(w * <v1, v2> + b) with both vectors from the one LSTM,
+  # recomputed in base R (plain-R LSTM over the embedded ids)
+  emb <- get_weights(embedding)[[1]]
+  lw <- get_weights(seq_emb)
+  dw <- get_weights(model$layers[[length(model$layers)]])
+  encode <- function(ids) {
+    e <- array(emb[ids + 1, ], c(nrow(ids), ncol(ids), ncol(emb)))
+    ref_lstm(e, lw[[1]], lw[[2]], lw[[3]])[[1]]
+  }
+  expected <- 1 / (1 + exp(-(rowSums(encode(question1) * encode(question2)) * dw[[1]][1, 1] + dw[[2]])))
+  expect_equal(as.vector(predict(model, list(question1, question2), verbose = 0)), expected, tolerance = 1e-5)
+  # the regularizers of the shared layers are counted once each
+  expect_length(model$losses, 2)
+})
