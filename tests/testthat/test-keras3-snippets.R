@@ -776,3 +776,33 @@ test_that("keras example quora_siamese_lstm: one embedding and LSTM shared by tw
   # the regularizers of the shared layers are counted once each
   expect_length(model$losses, 2)
 })
+
+test_that("layer_bidirectional() documentation example, with a custom backward layer", {
+  # --- from keras3 R/layers-rnn.R (layer_bidirectional() examples) ---
+  model <- keras_model_sequential(input_shape = c(5, 10)) %>%
+    layer_bidirectional(layer_lstm(units = 10, return_sequences = TRUE)) %>%
+    layer_bidirectional(layer_lstm(units = 10)) %>%
+    layer_dense(5, activation = "softmax")
+  model %>% compile(loss = "categorical_crossentropy", optimizer = "rmsprop")
+  first <- model
+  forward_layer <- layer_lstm(units = 10, return_sequences = TRUE)
+  backward_layer <- layer_lstm(units = 10, activation = "relu",
+                               return_sequences = TRUE, go_backwards = TRUE)
+  model <- keras_model_sequential(input_shape = c(5, 10)) %>%
+    bidirectional(forward_layer, backward_layer = backward_layer) %>%
+    layer_dense(5, activation = "softmax")
+  model %>% compile(loss = "categorical_crossentropy", optimizer = "rmsprop")
+  # --- end of example ---
+  expect_equal(vapply(first$layers, count_params, 1), c(2 * 4 * (10 * 10 + 10 * 10 + 10), 2 * 4 * (20 * 10 + 10 * 10 + 10), 105))
+  expect_equal(vapply(model$layers, count_params, 1), c(1680, 105))
+  # concat(forward, backward read back in time order), the backward LSTM with relu,
+  # in plain R (the backward pass's outputs come out reversed, Keras flips them back)
+  x <- array(runif(2 * 5 * 10, -1, 1), c(2, 5, 10))
+  bidi <- model$layers[[1]]
+  wf <- get_weights(bidi$forward_layer)
+  wb <- get_weights(bidi$backward_layer)
+  fwd <- ref_lstm(x, wf[[1]], wf[[2]], wf[[3]], return_sequences = TRUE)[[1]]
+  bwd <- ref_lstm(x, wb[[1]], wb[[2]], wb[[3]], go_backwards = TRUE, return_sequences = TRUE, activation = "relu")[[1]]
+  expected <- ref_concat_last(fwd, bwd[, 5:1, , drop = FALSE])
+  expect_equal(as.array(bidi(x)), expected, tolerance = 1e-5)
+})
