@@ -771,7 +771,7 @@ test_that("keras example quora_siamese_lstm: one embedding and LSTM shared by tw
     e <- array(emb[ids + 1, ], c(nrow(ids), ncol(ids), ncol(emb)))
     ref_lstm(e, lw[[1]], lw[[2]], lw[[3]])[[1]]
   }
-  expected <- 1 / (1 + exp(-(rowSums(encode(question1) * encode(question2)) * dw[[1]][1, 1] + dw[[2]])))
+  expected <- 1 / (1 + exp(-(rowSums(encode(question1) * encode(question2)) * dw[[1]][1, 1] + dw[[2]][1])))
   expect_equal(as.vector(predict(model, list(question1, question2), verbose = 0)), expected, tolerance = 1e-5)
   # the regularizers of the shared layers are counted once each
   expect_length(model$losses, 2)
