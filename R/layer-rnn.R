@@ -36,6 +36,11 @@ RNN <- R6::R6Class("RNN",
 
     build = function(sequences_shape) {
       s <- sequences_shape
+      if (length(s) && is.list(s[[1]]))
+        recurrent_abort(c("Layer {.val {self$name}} takes one sequence tensor; nested inputs (a list of sequences) are not supported.",
+                          x = "Got a list of {length(s)} input{?s}.",
+                          i = "Concatenate the sequences' features with {.fn layer_concatenate} first, if they share a time axis."),
+                        class = "recurrent_error_shape", call = NULL)
       if (length(s) != 3)
         cli::cli_abort(c("{.arg sequences} given to layer {.val {self$name}} must be 3-D: (batch, timesteps, features).",
                          x = "Got shape {format_shape_list(s)}."),

@@ -282,6 +282,10 @@ Embedding <- R6::R6Class("Embedding",
                           embeddings_constraint = NULL, mask_zero = FALSE, weights = NULL, lora_rank = NULL,
                           lora_alpha = NULL, input_length = NULL, ...) {
       super$initialize(...)
+      # Keras 3 drops the argument with this warning (keras/src/layers/core/embedding.py)
+      if (!is.null(input_length))
+        cli::cli_warn("Argument {.arg input_length} is deprecated. Just remove it.",
+                      class = "recurrent_warning_deprecated", call = NULL)
       self$input_dim <- check_count(input_dim, "input_dim", call = NULL, min = 1)
       self$output_dim <- check_count(output_dim, "output_dim", call = NULL, min = 1)
       check_alloc_size(c(self$input_dim, self$output_dim), "the embeddings",
@@ -344,6 +348,8 @@ Embedding <- R6::R6Class("Embedding",
 #' @param weights `NULL` (default) or a list holding an initial
 #'   `(input_dim, output_dim)` matrix.
 #' @param lora_rank,lora_alpha Not supported; must be `NULL`.
+#' @details Keras 2's `input_length` argument is accepted in `...` and ignored
+#'   with a deprecation warning, as Keras 3 does.
 #' @returns See `object`.
 #' @examples
 #' ids <- matrix(c(1L, 2L, 0L, 3L, 0L, 0L), 2, byrow = TRUE)

@@ -193,18 +193,32 @@ pad_cell <- function(txt, width, align) {
     paste0(txt, strrep(" ", gap)))
 }
 
+# Keras renders the table with rich (text columns wrap with overflow "ellipsis"):
+# lines break only at whitespace, a word longer than the column starts a line of
+# its own, and a line still too wide ends in an ellipsis ("max_pooling2d_2[\u2026").
 wrap_cell <- function(txt, width) {
   if (nchar(txt, type = "width") <= width) return(txt)
-  out <- character()
-  rest <- txt
-  while (nchar(rest, type = "width") > width) {
-    head <- substr(rest, 1, width)
-    cut <- regexpr("[ ,][^ ,]*$", head)
-    pos <- if (cut > 1) cut else width
-    out <- c(out, trimws(substr(rest, 1, pos), "right"))
-    rest <- trimws(substr(rest, pos + 1, nchar(rest)), "left")
+  m <- gregexpr("\\s*\\S+\\s*", txt)[[1]]
+  words <- regmatches(txt, list(m))[[1]]
+  starts <- as.integer(m)
+  breaks <- integer()
+  pos <- 0L
+  for (i in seq_along(words)) {
+    full <- nchar(words[i], type = "width")
+    bare <- nchar(sub("\\s+$", "", words[i]), type = "width")
+    if (pos + bare <= width) {
+      pos <- pos + full
+    } else if (starts[i] > 1L && (bare > width || pos > 0L)) {
+      breaks <- c(breaks, starts[i])
+      pos <- full
+    } else {
+      pos <- full
+    }
   }
-  c(out, rest)
+  lines <- sub("\\s+$", "", substring(txt, c(1L, breaks), c(breaks - 1L, nchar(txt))))
+  long <- nchar(lines, type = "width") > width
+  lines[long] <- paste0(substr(lines[long], 1L, width - 1L), "\u2026")
+  lines
 }
 
 summary_layer_range <- function(layers, layer_range) {

@@ -27,14 +27,51 @@ op_convert_to_tensor <- function(x, dtype = NULL, sparse = NULL, ragged = NULL) 
 op_array <- function(x, dtype = NULL) as_tensor(x, dtype)
 
 #' @rdname op_convert_to_tensor
+#' @param ... Must be empty.
+#' @param shape `NULL` (keep the shape of `x`) or the shape to give the result: a
+#'   numeric vector or [shape()], with at most one unknown dimension (`-1` or
+#'   `NA`) inferred from the number of elements. As tensorflow's `as_tensor()`,
+#'   the values are laid out in row-major (C) order, so `as_tensor(1:6, shape =
+#'   c(2, 3))` has rows `1 2 3` and `4 5 6`; a single value with a fully known
+#'   `shape` fills a tensor of that shape. Character data has no tensor type here
+#'   (models and text layers take R character arrays), so a character `x` comes
+#'   back as a character array of the requested shape.
+#' @param name Ignored: tensors are not named (tensorflow ignores it outside
+#'   graph mode too).
 #' @export
-as_tensor <- function(x, dtype = NULL) {
+as_tensor <- function(x, dtype = NULL, ..., shape = NULL, name = NULL) {
+  check_dots_empty(list(...))
   if (inherits(x, "recurrent_symbolic_tensor"))
     cli::cli_abort("A symbolic tensor from {.fn keras_input} has no values to convert.",
                    class = c("recurrent_error_argument", "recurrent_error"))
   if (is.data.frame(x)) x <- as.matrix(x)
+  if (!is.null(shape)) return(as_tensor_reshaped(x, dtype, shape))
   if (!is.null(dtype)) dtype <- normalize_dtype(dtype)
   cpp_tensor(x, dtype)
+}
+
+# as_tensor(x, shape = ): a single value fills a known shape, anything else is
+# reshaped in row-major order (the `shape` semantics of tensorflow::as_tensor()).
+as_tensor_reshaped <- function(x, dtype, shape, call = rlang::caller_env()) {
+  dims <- shape_arg_with_unknown(shape, call)
+  if (op_is_tensor(x)) x <- as.array(x)
+  reshape <- function(x) rlang::try_fetch(array_reshape(x, dims), recurrent_error = function(e)
+    recurrent_abort(c("Cannot give {.arg x} the requested {.arg shape}.", i = conditionMessage(e)), call = call))
+  if (is.character(x)) return(reshape(x))
+  if (length(x) == 1L && all(dims >= 0)) return(op_full(dims, x, dtype))
+  as_tensor(reshape(x), dtype)
+}
+
+# A shape argument as whole numbers, its one unknown dimension (NA, NULL in a
+# shape()) as -1.
+shape_arg_with_unknown <- function(shape, call) {
+  dims <- if (is.list(shape)) vapply(shape, function(d) if (is.null(d)) NA_real_ else as.numeric(d), 1) else shape
+  if (!is.numeric(dims) && !(is.logical(dims) && all(is.na(dims))) || !length(dims))
+    recurrent_abort(c("{.arg shape} must be a vector of whole numbers or a {.fn shape}.",
+                      x = "Got {describe_value(shape)}."), call = call)
+  dims <- as.numeric(dims)
+  dims[is.na(dims)] <- -1
+  dims
 }
 
 normalize_dtype <- function(dtype, arg = "dtype", call = rlang::caller_env()) {

@@ -243,3 +243,15 @@ test_that("gradients through the R-cell loop match finite differences (mask, go_
     expect_equal(res$gradients[[3]], finite_diff(function(a) loss_of(x, W, a), U), tolerance = 1e-6)
   }
 })
+
+test_that("a list of sequences (Keras's nested RNN inputs) is a clear unsupported-input error", {
+  # keras3's working_with_rnns guide feeds layer_rnn() a list(input_1, input_2)
+  # through a NestedCell; here that is refused with a recurrent_error naming the
+  # layer, symbolically and eagerly, instead of failing while formatting shapes
+  input_1 <- layer_input(shape(NULL, 3))
+  input_2 <- layer_input(shape(NULL, 4, 2))
+  expect_error(layer_rnn(cell = rnn_cell_simple(2), name = "nested")(list(input_1, input_2)),
+               "nested.*not supported", class = "recurrent_error")
+  expect_error(layer_lstm(units = 3)(list(array(1, c(2, 3, 4)), array(1, c(2, 3, 5)))),
+               "not supported", class = "recurrent_error")
+})

@@ -133,3 +133,14 @@ test_that("layer_lambda() wraps a function", {
   expect_tensor_shape(layer_lambda(inp, function(x) x, output_shape = c(3)), c(NA, 3))
   expect_error(layer_lambda(f = 3), class = "recurrent_error_argument")
 })
+
+test_that("layer_embedding(input_length = ) is ignored with Keras 3's deprecation warning", {
+  # keras/src/layers/core/embedding.py pops input_length and warns "Argument
+  # `input_length` is deprecated. Just remove it."; old keras scripts (e.g. the
+  # imdb_bidirectional_lstm example) still pass it
+  expect_warning(emb <- layer_embedding(input_dim = 5, output_dim = 2, input_length = 10),
+                 "input_length.*deprecated", class = "recurrent_warning_deprecated")
+  # the output is still shaped by the data, not by input_length
+  expect_identical(dim(emb(matrix(1:3, 1, 3))), c(1L, 3L, 2L))
+  expect_no_warning(layer_embedding(input_dim = 5, output_dim = 2))
+})

@@ -74,3 +74,27 @@ test_that("op_convert_to_numpy and op_convert_to_array return R arrays", {
   expect_error(op_convert_to_numpy("a"), "`x` must be a tensor", class = "recurrent_error_argument")
   expect_error(op_convert_to_array(list(1, 2)), class = "recurrent_error_argument")
 })
+
+test_that("as_tensor(shape = ) reshapes row-major and fills from a single value (tensorflow::as_tensor)", {
+  # tensorflow's R as_tensor() documents `shape`: at most one unknown dimension (-1
+  # or NA), a row-major (C-style) reshape, and a scalar recycled to fill a fully
+  # defined shape. tf.reshape's documented example: [1..9] to (3, 3) gives rows
+  # 1 2 3 / 4 5 6 / 7 8 9, which is base R's matrix(1:9, 3, byrow = TRUE).
+  expect_identical(as.array(as_tensor(1:9, shape = c(3, 3))), matrix(1:9, 3, byrow = TRUE))
+  expect_identical(as.array(as_tensor(1:9, shape = c(-1, 3))), matrix(1:9, 3, byrow = TRUE))
+  expect_identical(as.array(as_tensor(1:9, shape = shape(NA, 3))), matrix(1:9, 3, byrow = TRUE))
+  # a 3-d R array: its C-order walk is over aperm(x, 3:1), i.e. the last axis fastest
+  a <- array(1:24, c(2, 3, 4))
+  expect_identical(as.array(as_tensor(a, shape = c(6, 4))), matrix(as.vector(aperm(a, 3:1)), 6, 4, byrow = TRUE))
+  expect_identical(as.vector(as_tensor(op_ones(c(2, 2)), shape = 4)), rep(1, 4))
+  # a single value fills the shape, with the dtype asked for
+  filled <- as_tensor(42, "int32", shape = c(2, 2))
+  expect_identical(as.array(filled), matrix(42L, 2, 2))
+  expect_identical(op_dtype(filled), "int32")
+  # strings have no tensor type here: a character array of that shape
+  expect_identical(as_tensor("That was an excellent movie", shape = c(-1, 1)),
+                   matrix("That was an excellent movie", 1, 1))
+  expect_error(as_tensor(1:6, shape = c(4, -1)), "shape", class = "recurrent_error")
+  expect_error(as_tensor(1:6, shape = "a"), "shape", class = "recurrent_error")
+  expect_error(as_tensor(1, foo = 2), "foo", class = "recurrent_error")
+})

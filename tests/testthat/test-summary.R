@@ -39,5 +39,19 @@ test_that("summary helpers format sizes and wrap long cells", {
   expect_identical(recurrent:::readable_size(0), "0.00 B")
   expect_identical(recurrent:::readable_size(21124), "20.63 KB")
   expect_identical(recurrent:::readable_size(5 * 1024^2), "5.00 MB")
-  expect_identical(recurrent:::wrap_cell("abc def ghi", 7), c("abc", "def ghi"))
+  # rich's divide_line() (rich/_wrap.py): a word fits when it ends at the column's
+  # last cell, so lines fill greedily
+  expect_identical(recurrent:::wrap_cell("abc def ghi", 7), c("abc def", "ghi"))
+})
+
+test_that("long cells wrap at spaces and truncate long words as Keras's rich table does", {
+  # the "toy_resnet" summary printed in keras3's vignettes/functional_api.Rmd
+  # (19-cell name column, 17-cell shape and connection columns)
+  expect_identical(recurrent:::wrap_cell("global_average_pooling2d (GlobalAveragePooling2D)", 19),
+                   c("global_average_poo\u2026", "(GlobalAveragePool\u2026"))
+  expect_identical(recurrent:::wrap_cell("conv2d_11[0][0], max_pooling2d_2[0][0]", 17),
+                   c("conv2d_11[0][0],", "max_pooling2d_2[\u2026"))
+  expect_identical(recurrent:::wrap_cell("max_pooling2d_2[0][0]", 17), "max_pooling2d_2[\u2026")
+  expect_identical(recurrent:::wrap_cell("(None, 30, 30, 32)", 17), c("(None, 30, 30,", "32)"))
+  expect_identical(recurrent:::wrap_cell("conv2d_8 (Conv2D)", 19), "conv2d_8 (Conv2D)")
 })
