@@ -136,18 +136,63 @@ trace_graph <- function(inputs, outputs) {
       }
     }
   }
-  layers <- list()
-  seen <- character()
-  add_layer <- function(l) {
-    a <- rlang::obj_address(l)
-    if (!a %in% seen) {
-      seen <<- c(seen, a)
-      layers[[length(layers) + 1L]] <<- l
+  list(nodes = order, layers = keras_layer_order(inputs, outputs))
+}
+
+# The model's layers in Keras's order (keras/src/ops/function.py, map_graph): deepest
+# first, a layer's depth being its longest path to an output over all its calls; ties
+# in the order a depth-first walk back from the outputs (each node's inputs in turn)
+# first meets them. Inputs no output depends on come last, at depth 0. This order is
+# model$layers, the rows of summary(), get_weights() and the saved config's list.
+keras_layer_order <- function(inputs, outputs) {
+  input_names <- vapply(inputs, function(t) t$name, "")
+  key <- function(x) rlang::obj_address(x)
+  first_seen <- list()   # layer address -> index of the first visit
+  layers <- list()       # layer address -> layer
+  post_order <- list()   # nodes, inputs before the nodes that use them
+  finished <- new.env(parent = emptyenv())
+  visit <- function(tensor) {
+    node <- tensor$node
+    k <- key(node)
+    if (!is.null(finished[[k]])) return()
+    a <- key(node$layer)
+    if (is.null(first_seen[[a]])) {
+      first_seen[[a]] <<- length(first_seen)
+      layers[[a]] <<- node$layer
+    }
+    if (!inherits(node$layer, "InputLayer") && !tensor$name %in% input_names)
+      for (p in node_parents(node)) visit(p)
+    finished[[k]] <- TRUE
+    post_order[[length(post_order) + 1L]] <<- node
+  }
+  for (out in outputs) visit(out)
+
+  node_depth <- list()
+  layer_depth <- list()
+  for (node in rev(post_order)) {
+    k <- key(node)
+    a <- key(node$layer)
+    depth <- max(node_depth[[k]] %||% 0L, layer_depth[[a]] %||% 0L)
+    layer_depth[[a]] <- depth
+    node_depth[[k]] <- depth
+    if (!inherits(node$layer, "InputLayer"))
+      for (p in node_parents(node)) {
+        pk <- key(p$node)
+        node_depth[[pk]] <- max(depth + 1L, node_depth[[pk]] %||% 0L)
+      }
+  }
+  for (t in inputs) {
+    a <- key(t$node$layer)
+    if (is.null(layer_depth[[a]])) {
+      layer_depth[[a]] <- 0L
+      first_seen[[a]] <- -1L
+      layers[[a]] <- t$node$layer
     }
   }
-  for (t in inputs) add_layer(t$node$layer)
-  for (node in order) add_layer(node$layer)
-  list(nodes = order, layers = layers)
+  ids <- names(layers)
+  depth <- vapply(ids, function(a) layer_depth[[a]], 0)
+  seen <- vapply(ids, function(a) first_seen[[a]], 0)
+  unname(layers[order(-depth, seen)])
 }
 
 # Replace symbolic tensors in a call argument structure by their computed values.

@@ -83,7 +83,10 @@ test_that("keras_model() replays the graph: multi-input, multi-output, shared la
   model <- keras_model(list(a, b), list(first = out1, second = hb), name = "multi")
   expect_s3_class(model, "recurrent_functional")
   expect_identical(model$name, "multi")
-  expect_identical(vapply(model$layers, function(l) l$name, ""), c("a", "b", "pa", "shared", "concatenate", "out1"))
+  # Keras's order (keras/src/ops/function.py map_graph), by hand: longest path to an
+  # output a 4, pa 3, b 3, shared 2, concatenate 1, out1 0; pa before b because the walk
+  # back from out1 meets it first.
+  expect_identical(vapply(model$layers, function(l) l$name, ""), c("a", "pa", "b", "shared", "concatenate", "out1"))
   xa <- matrix(1, 2, 3); xb <- matrix(2, 2, 2)
   res <- model(list(xa, xb))
   expect_named(res, c("first", "second"))
@@ -121,4 +124,37 @@ test_that("models are layers: nest them and call them with training", {
   expect_tensor_shape(outer(matrix(1, 3, 4)), c(3, 1))
   seq_model <- keras_model_sequential(input_shape = 4) |> inner() |> layer_dense(1)
   expect_tensor_shape(predict(seq_model, matrix(1, 5, 4)), c(5, 1))
+})
+
+test_that("model$layers follows Keras's order: deepest first, ties in the walk back from the outputs", {
+  names_of <- function(m) vapply(m$layers, function(l) l$name, "")
+  # Encoder-decoder (seq2seq): depths a 4, b 3, emb_a 3, emb_b 2, enc 2, dec 1, out 0; the walk
+  # back from `out` meets dec, emb_b, b, enc, emb_a, a in that order (the decoder's inputs
+  # before its initial_state).
+  a <- keras_input(shape(NA), name = "a")
+  b <- keras_input(shape(NA), name = "b")
+  enc <- layer_lstm(layer_embedding(a, 10, 4, name = "emb_a"), 4, return_state = TRUE, name = "enc")
+  dec <- layer_lstm(units = 4, name = "dec")(layer_embedding(b, 12, 4, name = "emb_b"),
+                                             initial_state = list(enc[[2]], enc[[3]]))
+  m <- keras_model(list(a, b), layer_dense(dec, 2, name = "out"))
+  expect_identical(names_of(m), c("a", "b", "emb_a", "emb_b", "enc", "dec", "out"))
+
+  # keras3's babi_rnn example (two branches of different lengths merged by layer_add):
+  # qi 8, qe 7, si 6, qd 6, se 5, ql 5, sd 4, rep 4, add 3, lstm 2, drop 1, dense 0.
+  si <- keras_input(shape(12), dtype = "int32", name = "si")
+  qi <- keras_input(shape(4), dtype = "int32", name = "qi")
+  s_enc <- si |> layer_embedding(20, 8, name = "se") |> layer_dropout(0.3, name = "sd")
+  q_enc <- qi |> layer_embedding(20, 8, name = "qe") |> layer_dropout(0.3, name = "qd") |>
+    layer_lstm(8, name = "ql") |> layer_repeat_vector(12, name = "rep")
+  out <- list(s_enc, q_enc) |> layer_add(name = "add") |> layer_lstm(8, name = "lstm") |>
+    layer_dropout(0.3, name = "drop") |> layer_dense(20, name = "dense")
+  m2 <- keras_model(list(si, qi), out)
+  expect_identical(names_of(m2), c("qi", "qe", "si", "qd", "se", "ql", "sd", "rep", "add", "lstm", "drop", "dense"))
+
+  # An input that no output uses gets depth 0 and comes before the other depth-0 layers
+  # (map_graph gives it traversal index -1).
+  x <- keras_input(shape(2), name = "x")
+  unused <- keras_input(shape(2), name = "unused")
+  m3 <- keras_model(list(x, unused), layer_dense(x, 1, name = "d"))
+  expect_identical(names_of(m3), c("x", "unused", "d"))
 })
