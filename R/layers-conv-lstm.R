@@ -133,10 +133,11 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
       list(hn, list(hn, cn))
     },
 
-    # The input convolution plus bias, channels last: (n, spatial..., channels) ->
-    # (n, out..., 4 * filters). With input dropout masks (one per gate, each shaped like
-    # x or broadcastable to it), each gate convolves its own masked input.
-    input_gates = function(x, masks = NULL) {
+    # The input convolution plus bias (unless add_bias is FALSE: the fused kernel adds
+    # it), channels last: (n, spatial..., channels) -> (n, out..., 4 * filters). With
+    # input dropout masks (one per gate, each shaped like x or broadcastable to it), each
+    # gate convolves its own masked input.
+    input_gates = function(x, masks = NULL, add_bias = TRUE) {
       conv <- function(xx, k) op_conv(xx, k, strides = self$strides, padding = self$padding,
                                       dilation_rate = self$dilation_rate)
       z <- if (is.null(masks)) {
@@ -145,7 +146,7 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
         ks <- op_split(self$kernel, 4L, axis = -1L)
         op_concatenate(lapply(1:4, function(g) conv(op_multiply(x, masks[[g]]), ks[[g]])), axis = -1L)
       }
-      if (self$use_bias) z <- op_add(z, self$bias)
+      if (self$use_bias && add_bias) z <- op_add(z, self$bias)
       z
     },
 
@@ -334,10 +335,11 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
         lapply(masks$input, function(m)
           op_reshape(op_broadcast_to(op_expand_dims(m, 2L), c(batch, steps, d[-(1:2)])), c(batch * steps, d[-(1:2)])))
       }
-      z <- op_reshape(cell$input_gates(frames, in_masks), c(batch, steps, out_sp, 4L * f))
+      fused <- !is.null(cell$fused_activations)
+      z <- op_reshape(cell$input_gates(frames, in_masks, add_bias = !fused), c(batch, steps, out_sp, 4L * f))
 
       states <- private$start_states(initial_state, batch)
-      run <- if (is.null(cell$fused_activations)) private$run_steps else private$run_fused
+      run <- if (fused) private$run_fused else private$run_steps
       res <- run(z, states, mask, masks$recurrent)  # list(output, h, c), channels last
       if (self$stateful) private$.states <- lapply(res[2:3], cpp_detach)
       if (cf) res <- c(list(channels_to_front(res[[1]], if (self$return_sequences) 2L else 1L)),
@@ -405,13 +407,14 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
   private = list(
     .rank = 2L, .states = NULL,
 
-    # The fused kernel over z (batch, time, out..., 4 * filters): one node for autograd.
+    # The fused kernel over z (batch, time, out..., 4 * filters), the input convolution
+    # without the bias (the kernel adds it): one node for autograd.
     run_fused = function(z, states, mask, rec_masks) {
       cell <- self$cell
       acts <- cell$fused_activations
       drop <- if (!is.null(rec_masks)) op_stack(rec_masks, axis = 1L)  # (4, batch, out..., filters)
-      cpp_conv_lstm(z, states, cell$recurrent_kernel, mask, drop, acts$activation, acts$recurrent_activation,
-                    self$go_backwards, self$return_sequences)
+      cpp_conv_lstm(z, states, cell$recurrent_kernel, if (cell$use_bias) cell$bias, mask, drop, acts$activation,
+                    acts$recurrent_activation, self$go_backwards, self$return_sequences)
     },
 
     # The C++ loop over the cell's step(), with the ops of each step recorded: for

@@ -6,11 +6,11 @@ namespace rnn = recurrent::core::rnn;
 using recurrent::core::Tensor;
 
 // z (batch, time, out..., 4 * filters); states NULL (zeros) or list(h, c), each (batch,
-// out..., filters); recurrent_kernel (k..., filters, 4 * filters); mask NULL or (batch,
-// time); recurrent_dropout NULL, (batch, out..., filters) or (4, batch, out..., filters).
-// Returns list(output, h, c) of tensor handles.
+// out..., filters); recurrent_kernel (k..., filters, 4 * filters); bias NULL or (4 *
+// filters); mask NULL or (batch, time); recurrent_dropout NULL, (batch, out...,
+// filters) or (4, batch, out..., filters). Returns list(output, h, c) of tensor handles.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_conv_lstm(SEXP z, SEXP states, SEXP recurrent_kernel, SEXP mask, SEXP recurrent_dropout,
+Rcpp::List cpp_conv_lstm(SEXP z, SEXP states, SEXP recurrent_kernel, SEXP bias, SEXP mask, SEXP recurrent_dropout,
                          std::string activation, std::string recurrent_activation, bool go_backwards,
                          bool return_sequences) {
   bind::not_replayable();  // a whole recurrence inside a recorded timestep is not one op
@@ -27,5 +27,6 @@ Rcpp::List cpp_conv_lstm(SEXP z, SEXP states, SEXP recurrent_kernel, SEXP mask, 
   }
   Tensor m = Rf_isNull(mask) ? Tensor() : bind::as_tensor(mask);
   Tensor drop = Rf_isNull(recurrent_dropout) ? Tensor() : bind::as_tensor(recurrent_dropout, zt);
-  return bind::wrap_all(rnn::conv_lstm(spec, zt, init, bind::as_tensor(recurrent_kernel, zt), m, drop));
+  Tensor b = Rf_isNull(bias) ? Tensor() : bind::as_tensor(bias, zt);
+  return bind::wrap_all(rnn::conv_lstm(spec, zt, init, bind::as_tensor(recurrent_kernel, zt), b, m, drop));
 }

@@ -8,7 +8,7 @@
 # Each shape: batch B, T frames of S x S with C channels, F filters, kernel K, padding
 # "same", return_sequences = TRUE. Times forward (no gradient recording) and
 # forward+backward (gradients of sum(output sequence) for the input and all weights),
-# best process CPU time of several runs, and prints the ratios per-step / fused and
+# best wall time of many short runs (see race()), and prints the ratios per-step / fused and
 # torch / fused (> 1: the fused path is faster). The per-step path is what a layer with
 # activations given as R functions runs; the numbers are the same. PyTorch runs when
 # RECURRENT_PYTHON (default /usr/bin/python3) imports torch.
@@ -21,33 +21,36 @@ gradients <- utils::getFromNamespace("gradients", "recurrent")
 args <- commandArgs(trailingOnly = TRUE)
 shapes <- lapply(strsplit(if (length(args)) args else c("8,10,16,1,16,3", "24,5,8,1,8,3"), ","), as.integer)
 
-# The best per-call CPU time: calls repeat until a measurement lasts 50 ms (timer
-# resolution), then the best of `reps` such measurements, each after a garbage
-# collection (R frees tensors only then: without it, whichever path runs first pays
-# for fresh memory).
-cpu_seconds <- function(fn, reps = 7) {
-  fn()
-  cpu <- function(n) {
-    t <- system.time(for (i in seq_len(n)) fn(), gcFirst = TRUE)
-    t[["user.self"]] + t[["sys.self"]]
+# Best per-call wall times of several functions, measured in turns, each measurement
+# after a garbage collection (R frees tensors only then: without it, whichever function
+# runs first pays for fresh memory) and lasting about 30 ms. The minimum over many
+# short measurements is what a call costs when no other process holds the core; CPU
+# times are no better on a shared machine (the kernel counts them in scheduler ticks,
+# and a collection falls inside some measurements and not others).
+race <- function(fns, rounds = 25) {
+  wall <- function(fn, n) {
+    gc(verbose = FALSE)
+    t0 <- Sys.time()
+    for (i in seq_len(n)) fn()
+    as.double(Sys.time() - t0, units = "secs") / n
   }
-  n <- 1
-  while (cpu(n) < 0.05) n <- n * 2
-  min(vapply(seq_len(reps), function(i) cpu(n), 1)) / n
+  calls <- vapply(fns, function(fn) max(1, round(0.03 / min(wall(fn, 1), wall(fn, 1)))), 1)
+  times <- vapply(seq_len(rounds), function(r) mapply(wall, fns, calls), numeric(length(fns)))
+  apply(matrix(times, length(fns)), 1, min)
 }
 
-bench_layer <- function(B, T, S, C, F, K, fused) {
+# forward and forward+backward of a ConvLSTM2D layer, fused or per step
+layer_runs <- function(B, T, S, C, F, K, fused) {
   acts <- if (fused) list("tanh", "sigmoid") else list(function(v) activation_tanh(v), function(v) activation_sigmoid(v))
   layer <- layer_conv_lstm_2d(filters = F, kernel_size = K, padding = "same", return_sequences = TRUE,
                               activation = acts[[1]], recurrent_activation = acts[[2]])
   set.seed(1)
   x <- as_tensor(array(stats::rnorm(B * T * S * S * C), c(B, T, S, S, C)), "float32")
   layer(x)
+  set_weights(layer, lapply(get_weights(layer), function(w) array(stats::rnorm(length(w), sd = 0.1), dim(w))))
   xv <- cpp_variable(x, "float32")
-  fwd <- function() layer(x)
-  fwdbwd <- function() with_gradient_recording(gradients(op_sum(layer(xv)), c(list(xv), layer$weights)))
-  invisible(gc())
-  c(fwd = cpu_seconds(fwd), fwdbwd = cpu_seconds(fwdbwd))
+  list(fwd = function() layer(x),
+       fwdbwd = function() with_gradient_recording(gradients(op_sum(layer(xv)), c(list(xv), layer$weights))))
 }
 
 run_torch <- function() {
@@ -71,12 +74,12 @@ cpu <- tryCatch(sub(".*: *", "", grep("model name", readLines("/proc/cpuinfo"), 
 cat(sprintf("# recurrent %s, float32, one thread; CPU: %s\n", utils::packageVersion("recurrent"), cpu))
 old <- config_set_num_threads(1)
 rows <- lapply(shapes, function(s) {
-  fused <- do.call(bench_layer, c(as.list(s), fused = TRUE))
-  steps <- do.call(bench_layer, c(as.list(s), fused = FALSE))
+  fused <- do.call(layer_runs, c(as.list(s), fused = TRUE))
+  steps <- do.call(layer_runs, c(as.list(s), fused = FALSE))
+  t <- race(list(fused$fwd, steps$fwd, fused$fwdbwd, steps$fwdbwd))
   data.frame(shape = do.call(sprintf, c("B%d T%d %dx%d C%d F%d K%d", as.list(s[c(1:3, 3:6)]))),
-             fused_fwd_ms = 1000 * fused[["fwd"]], steps_fwd_ms = 1000 * steps[["fwd"]],
-             fused_fwdbwd_ms = 1000 * fused[["fwdbwd"]], steps_fwdbwd_ms = 1000 * steps[["fwdbwd"]],
-             ratio_fwd = steps[["fwd"]] / fused[["fwd"]], ratio_fwdbwd = steps[["fwdbwd"]] / fused[["fwdbwd"]])
+             fused_fwd_ms = 1000 * t[1], steps_fwd_ms = 1000 * t[2], fused_fwdbwd_ms = 1000 * t[3],
+             steps_fwdbwd_ms = 1000 * t[4], ratio_fwd = t[2] / t[1], ratio_fwdbwd = t[4] / t[3])
 })
 config_set_num_threads(old)
 tab <- do.call(rbind, rows)

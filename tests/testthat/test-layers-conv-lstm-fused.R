@@ -1,10 +1,10 @@
 # The fused ConvLSTM kernel (src/core/rnn/conv_lstm.*) against finite differences, the
 # plain-R ConvLSTM of helper-conv-reference.R, and the per-step path it replaces.
 
-conv_lstm_kernel <- function(z, h, c, u, mask = NULL, drop = NULL, activation = "tanh",
+conv_lstm_kernel <- function(z, h, c, u, bias = NULL, mask = NULL, drop = NULL, activation = "tanh",
                              recurrent_activation = "sigmoid", go_backwards = FALSE, return_sequences = FALSE) {
   states <- if (is.null(h)) NULL else list(h, c)
-  recurrent:::cpp_conv_lstm(z, states, u, mask, drop, activation, recurrent_activation, go_backwards,
+  recurrent:::cpp_conv_lstm(z, states, u, bias, mask, drop, activation, recurrent_activation, go_backwards,
                             return_sequences)
 }
 
@@ -23,18 +23,19 @@ ref_input_gates <- function(x, kernel, bias, ...) {
 
 hard_sigmoid <- function(v) pmin(pmax(v / 6 + 0.5, 0), 1)  # keras/src/activations/activations.py
 
-test_that("the fused ConvLSTM kernel's gradients match finite differences (z, states, recurrent kernel)", {
+test_that("the fused ConvLSTM kernel's gradients match finite differences (z, states, recurrent kernel, bias)", {
   set.seed(11)
   # 1-D: masks, go_backwards, per-gate recurrent dropout, both output kinds
   z <- array(rnorm(2 * 3 * 4 * 8), c(2, 3, 4, 8))
   h0 <- array(rnorm(2 * 4 * 2), c(2, 4, 2))
   c0 <- array(rnorm(2 * 4 * 2), c(2, 4, 2))
   u <- array(rnorm(3 * 2 * 8) * 0.3, c(3, 2, 8))
+  b <- rnorm(8)
   mask <- matrix(c(TRUE, FALSE, TRUE, FALSE, TRUE, TRUE), 2, 3)
   drop <- array(sample(c(0, 2), 4 * 2 * 4 * 2, replace = TRUE), c(4, 2, 4, 2))
   for (go_backwards in c(FALSE, TRUE)) for (return_sequences in c(FALSE, TRUE))
-    expect_grad(function(z, h, c, u) conv_lstm_kernel(z, h, c, u, mask, drop, go_backwards = go_backwards,
-                                                      return_sequences = return_sequences), z, h0, c0, u)
+    expect_grad(function(z, h, c, u, b) conv_lstm_kernel(z, h, c, u, b, mask, drop, go_backwards = go_backwards,
+                                                         return_sequences = return_sequences), z, h0, c0, u, b)
   # 2-D: an even kernel ("same" pads one side more), one recurrent dropout mask for all
   # gates, activations whose derivative needs their input (swish) or is piecewise
   z2 <- array(rnorm(2 * 2 * 3 * 3 * 8), c(2, 2, 3, 3, 8))
@@ -78,9 +79,10 @@ test_that("the fused kernel matches the plain-R ConvLSTM (2-D, masks, states, go
   c0 <- array(rnorm(2 * 4 * 3 * 2), c(2, 4, 3, 2))
   mask <- matrix(c(TRUE, FALSE, FALSE, TRUE, TRUE, TRUE), 2, 3)  # the last step (first backwards) is kept
   masks <- lapply(1:4, function(g) array(sample(c(0, 2), 2 * 4 * 3 * 2, replace = TRUE), c(2, 4, 3, 2)))
-  z <- ref_input_gates(x, k, b, padding = "same")
-  out <- conv_lstm_kernel(op_convert_to_tensor(z), h0, c0, rk, mask, array(unlist(masks), c(2, 4, 3, 2, 4)) |>
-                            aperm(c(5, 1:4)), go_backwards = TRUE, return_sequences = TRUE)
+  z <- ref_input_gates(x, k, rep(0, 8), padding = "same")  # the kernel adds the bias
+  out <- conv_lstm_kernel(op_convert_to_tensor(z), h0, c0, rk, b, mask,
+                          aperm(array(unlist(masks), c(2, 4, 3, 2, 4)), c(5, 1:4)), go_backwards = TRUE,
+                          return_sequences = TRUE)
   ref <- ref_conv_lstm(x, k, rk, b, padding = "same", h0 = h0, c0 = c0, mask = mask, go_backwards = TRUE,
                        rec_masks = masks)
   for (s in 1:3) expect_equal(as.array(out[[1]])[, s, , , ], ref$seq[[s]], tolerance = 1e-5)
@@ -183,6 +185,8 @@ test_that("the fused ConvLSTM kernel rejects inputs of the wrong shape", {
                regexp = "recurrent_kernel")
   expect_error(conv_lstm_kernel(array(0, c(1, 2, 4, 8)), array(0, c(1, 4, 3)), array(0, c(1, 4, 3)), u),
                class = "recurrent_error", regexp = "initial state")
+  expect_error(conv_lstm_kernel(array(0, c(1, 2, 4, 8)), NULL, NULL, u, bias = rep(0, 4)), class = "recurrent_error",
+               regexp = "bias")
   expect_error(conv_lstm_kernel(array(0, c(1, 2, 4, 8)), NULL, NULL, u, mask = matrix(TRUE, 1, 3)),
                class = "recurrent_error", regexp = "mask")
   expect_error(conv_lstm_kernel(array(0, c(1, 2, 4, 8)), NULL, NULL, u, drop = array(1, c(3, 1, 4, 2))),

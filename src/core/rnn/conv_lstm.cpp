@@ -1,6 +1,8 @@
 // The fused ConvLSTM: the LSTM cell of lstm.cpp run over rows that are (batch, position)
 // pairs, with the recurrent product replaced by a "same" convolution per step, and its
-// hand-written BPTT. The input convolution of all timesteps arrives precomputed.
+// hand-written BPTT; the kernel's gradient is one convolution gradient over all steps.
+// The input convolution of all timesteps arrives precomputed. inst/bench/bench-conv-lstm.R
+// times it against the per-step path.
 #include "conv_lstm.h"
 
 #include <algorithm>
@@ -57,12 +59,12 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
   void forward(const T* h, T* dst) override {
     const int64_t n = rows_ * F_;
     if (!drec_.per_gate()) {
-      y_.resize(static_cast<size_t>(4 * n));
+      y_.resize(4 * n);
       conv::forward(all_, masked(h, 0, 1), U_, y_.data());
       ArrMap<T>(dst, 4 * n) += CArrMap<T>(y_.data(), 4 * n);
       return;
     }
-    y_.resize(static_cast<size_t>(n));
+    y_.resize(n);
     for (int g = 0; g < 4; ++g) {
       conv::forward(gate_, masked(h, g, 1), Ug_[g].data(), y_.data());
       copy_cols(y_.data(), F_, rows_, F_, dst + g * F_, 4 * F_, true);
@@ -71,13 +73,13 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
 
   void backward(const T* dR, T* dh) override {
     const int64_t n = rows_ * F_;
-    dx_.resize(static_cast<size_t>(n));
+    dx_.resize(n);
     if (!drec_.per_gate()) {
       conv::backward_input(all_, dR, U_, dx_.data());
       add_masked(dx_.data(), 0, dh);
       return;
     }
-    dRg_.resize(static_cast<size_t>(n));
+    dRg_.resize(n);
     for (int g = 0; g < 4; ++g) {
       copy_cols(dR + g * F_, 4 * F_, rows_, F_, dRg_.data(), F_, false);
       conv::backward_input(gate_, dRg_.data(), Ug_[g].data(), dx_.data());
@@ -96,7 +98,9 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
       return;
     }
     const int64_t n = S * rows_ * F_, taps = all_.kernel_positions() * F_;
-    std::vector<T> dRg(static_cast<size_t>(n)), dUg(static_cast<size_t>(taps * F_));
+    detail::AlignedBuf<T> dRg, dUg;
+    dRg.resize(n);
+    dUg.resize(taps * F_);
     for (int g = 0; g < 4; ++g) {
       copy_cols(dR + g * F_, 4 * F_, S * rows_, F_, dRg.data(), F_, false);
       conv::backward_kernel(gate, masked(hprev, g, S), dRg.data(), dUg.data());
@@ -109,7 +113,7 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
   const T* masked(const T* h, int g, int64_t steps) {
     if (drec_.none()) return h;
     const int64_t n = rows_ * F_;
-    hm_.resize(static_cast<size_t>(steps * n));
+    hm_.resize(steps * n);
     for (int64_t s = 0; s < steps; ++s) detail::mul_rows(h + s * n, drec_.gate(g), hm_.data() + s * n, n);
     return hm_.data();
   }
@@ -127,8 +131,8 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
   const T* U_;
   Dropout<T> drec_;
   int64_t F_ = 0, rows_ = 0;
-  std::array<std::vector<T>, 4> Ug_;  // per-gate kernels (k..., F, F), with per-gate dropout
-  std::vector<T> y_, dx_, dRg_, hm_;  // scratch
+  std::array<std::vector<T>, 4> Ug_;          // per-gate kernels (k..., F, F), with per-gate dropout
+  detail::AlignedBuf<T> y_, dx_, dRg_, hm_;  // scratch
 };
 
 // Blocks of n values between the caller's (B, T, n) layout and the time-major (S, B, n)
@@ -162,19 +166,25 @@ template <typename T>
 struct ConvLstmCall {
   Run<T> r;  // rows are (batch, position) pairs: r.B = batch * positions, r.H = filters
   std::unique_ptr<RecurrentConv<T>> rec;
-  Tensor z, U;  // kept alive: z refills the gates for a second backward pass
+  Tensor z, U, bias;  // kept alive: z and bias refill the gates for a second backward pass
   int64_t batch = 0, positions = 0;
 
-  // r.G (S * rows, 4F) <- z in processing order; then the time loop
+  // r.G (S * rows, 4F) <- z in processing order, plus the bias; then the time loop
   void forward() {
-    reorder_steps(batch, r.S, positions * r.kH(), r.go_backwards, z.data<T>(), r.G.data(), true);
+    const int64_t kH = r.kH();
+    reorder_steps(batch, r.S, positions * kH, r.go_backwards, z.data<T>(), r.G.data(), true);
+    if (bias.defined()) {
+      CArrMap<T> b(bias.data<T>(), kH);
+      for (int64_t i = 0; i < r.S * r.B; ++i) ArrMap<T>(r.G.data() + i * kH, kH) += b;
+    }
     detail::lstm_forward(r);
   }
 };
 
 template <typename T>
 std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, const std::vector<Tensor>& states,
-                                  const Tensor& recurrent_kernel, const Tensor& mask, const Tensor& recurrent_dropout) {
+                                  const Tensor& recurrent_kernel, const Tensor& bias, const Tensor& mask,
+                                  const Tensor& recurrent_dropout) {
   auto call = std::make_shared<ConvLstmCall<T>>();
   ConvLstmCall<T>& cl = *call;
   Run<T>& r = cl.r;
@@ -188,6 +198,7 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
   const int64_t rows = B * P;
   cl.z = z;
   cl.U = recurrent_kernel;
+  cl.bias = bias;
   cl.batch = B;
   cl.positions = P;
 
@@ -202,10 +213,11 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
   r.go_backwards = spec.go_backwards;
   r.return_sequences = spec.return_sequences;
 
-  // one node for all outputs; inputs: z, the given states, recurrent_kernel
+  // one node for all outputs; inputs: z, the given states, recurrent_kernel, bias
   std::vector<Tensor> inputs{z};
   for (const auto& st : states) inputs.push_back(st);
   inputs.push_back(recurrent_kernel);
+  if (bias.defined()) inputs.push_back(bias);
   r.keep = needs_record(inputs);
 
   // valid / emit per row in processing order (as fused.cpp, with zero_output_for_mask
@@ -262,17 +274,19 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
   const int64_t n = P * F;  // one frame of one batch item
   Shape out_shape = frame;
   if (r.return_sequences) out_shape.insert(out_shape.begin() + 1, S);
-  std::vector<Tensor> outs{Tensor(out_shape, r.dtype)};
+  std::vector<Tensor> outs{Tensor::empty(out_shape, r.dtype)};
   T* o = outs[0].data<T>();
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t s = r.return_sequences ? 0 : S - 1; s < S; ++s) {
       T* to = r.return_sequences ? o + (b * S + s) * n : o + b * n;
       if (r.emit.empty() || r.emit[static_cast<size_t>((s * B + b) * P)])
-        std::copy(r.h(s + 1) + b * n, r.h(s + 1) + (b + 1) * n, to);  // else zeros
+        std::copy(r.h(s + 1) + b * n, r.h(s + 1) + (b + 1) * n, to);
+      else
+        std::fill(to, to + n, T(0));
     }
   }
   for (int j = 0; j < 2; ++j) {
-    Tensor st(frame, r.dtype);
+    Tensor st = Tensor::empty(frame, r.dtype);
     const T* src = j == 0 ? r.h(S) : r.c(S);
     std::copy(src, src + rows * F, st.data<T>());
     outs.push_back(st);
@@ -294,20 +308,26 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
     grad_values(1, bk.dh);
     grad_values(2, bk.dc);
     // the output's gradient in the layout the LSTM's backward reads: row-major (rows, S, F)
-    // for a sequence ((B, S, P, F) here), (rows, F) for the last output
-    std::vector<T> dout, given;
+    // for a sequence ((B, S, P, F) as given), (rows, F) for the last output (as given)
+    Tensor given;
+    detail::AlignedBuf<T> dout;
     if (!gout.empty() && gout[0].defined()) {
-      const int64_t steps = r.return_sequences ? S : 1;
-      given.resize(static_cast<size_t>(gout[0].size()));
-      values_into(gout[0], given.data());
-      dout.resize(given.size());
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t s = 0; s < steps; ++s)
-          for (int64_t p = 0; p < P; ++p) {
-            const T* from = given.data() + ((b * steps + s) * P + p) * F;
-            std::copy(from, from + F, dout.data() + ((b * P + p) * steps + s) * F);
-          }
-      bk.dout = dout.data();
+      given = gout[0];
+      if (given.dtype() != r.dtype) {
+        given = Tensor::empty(gout[0].shape(), r.dtype);
+        values_into(gout[0], given.template data<T>());
+      }
+      bk.dout = given.template data<T>();
+      if (r.return_sequences) {
+        dout.resize(given.size());
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t s = 0; s < S; ++s)
+            for (int64_t p = 0; p < P; ++p) {
+              const T* from = bk.dout + ((b * S + s) * P + p) * F;
+              std::copy(from, from + F, dout.data() + ((b * P + p) * S + s) * F);
+            }
+        bk.dout = dout.data();
+      }
     }
     // backward writes its gradients over the saved gates: a second pass over this call
     // (gradients() asked twice) first recomputes them
@@ -316,21 +336,25 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
     bk.dXW = r.G.data();
     detail::lstm_backward(r, bk);  // bk.dU stays null: the recurrent kernel's gradient is a convolution's
 
-    const size_t i_U = need.size() - 1;
+    const size_t i_U = 1 + (given_states ? 2 : 0);
     std::vector<Tensor> grads(need.size());
+    if (cl.bias.defined() && need[i_U + 1]) {  // the gates' gradient summed over rows
+      grads[i_U + 1] = Tensor(cl.bias.shape(), r.dtype);
+      detail::add_colsums(r.G.data(), S * rows, r.kH(), r.kH(), grads[i_U + 1].template data<T>());
+    }
     if (need[0]) {
-      grads[0] = Tensor(cl.z.shape(), r.dtype);
+      grads[0] = Tensor::empty(cl.z.shape(), r.dtype);
       reorder_steps(B, S, P * r.kH(), r.go_backwards, r.G.data(), grads[0].template data<T>(), false);
     }
     if (need[i_U]) {
-      grads[i_U] = Tensor(cl.U.shape(), r.dtype);
+      grads[i_U] = Tensor::empty(cl.U.shape(), r.dtype);
       cl.rec->kernel_grad(S, r.h(0), r.G.data(), grads[i_U].template data<T>());
     }
     if (given_states) {
       const std::vector<T>* src[2] = {&bk.dh, &bk.dc};
       for (size_t j = 0; j < 2; ++j) {
         if (!need[1 + j]) continue;
-        Tensor g(frame, r.dtype);
+        Tensor g = Tensor::empty(frame, r.dtype);
         std::copy(src[j]->begin(), src[j]->end(), g.template data<T>());
         grads[1 + j] = g;
       }
@@ -356,7 +380,8 @@ void expect_shape(const Tensor& t, const char* name, DType dtype, const Shape& w
 }  // namespace
 
 std::vector<Tensor> conv_lstm(const ConvLstmSpec& spec, const Tensor& z, const std::vector<Tensor>& states,
-                              const Tensor& recurrent_kernel, const Tensor& mask, const Tensor& recurrent_dropout) {
+                              const Tensor& recurrent_kernel, const Tensor& bias, const Tensor& mask,
+                              const Tensor& recurrent_dropout) {
   const Tensor& U = recurrent_kernel;
   if (!U.defined() || !is_float(U.dtype()) || U.ndim() < 3 || U.ndim() > 5 || U.dim(U.ndim() - 2) < 1 ||
       U.dim(U.ndim() - 1) != 4 * U.dim(U.ndim() - 2))
@@ -375,6 +400,7 @@ std::vector<Tensor> conv_lstm(const ConvLstmSpec& spec, const Tensor& z, const s
   if (!states.empty() && states.size() != 2)
     throw Error("conv_lstm: expected 2 initial states (h and c), got " + std::to_string(states.size()));
   for (const auto& st : states) expect_shape(st, "each initial state", dt, frame);
+  if (bias.defined()) expect_shape(bias, "bias", dt, {4 * F});
   if (mask.defined() && mask.shape() != Shape{z.dim(0), z.dim(1)})
     throw Error("conv_lstm: mask must have shape " + shape_str({z.dim(0), z.dim(1)}) + ", got " + what_got(mask));
   if (recurrent_dropout.defined()) {
@@ -389,8 +415,8 @@ std::vector<Tensor> conv_lstm(const ConvLstmSpec& spec, const Tensor& z, const s
   // parse names before any work so a bad name fails fast
   detail::act_from_name(spec.activation, "activation");
   detail::act_from_name(spec.recurrent_activation, "recurrent_activation");
-  if (dt == DType::Float32) return run_conv_lstm<float>(spec, z, states, U, mask, recurrent_dropout);
-  return run_conv_lstm<double>(spec, z, states, U, mask, recurrent_dropout);
+  if (dt == DType::Float32) return run_conv_lstm<float>(spec, z, states, U, bias, mask, recurrent_dropout);
+  return run_conv_lstm<double>(spec, z, states, U, bias, mask, recurrent_dropout);
 }
 
 }  // namespace rnn

@@ -19,7 +19,8 @@ struct ConvLstmSpec {
 
 // The recurrence of a ConvLSTM whose input convolution is already done. Layout and gate
 // order follow Keras (keras/src/layers/rnn/conv_lstm.py), channels last:
-//   z (B, T, out..., 4F): the input convolution plus bias of every timestep, gates i f c o;
+//   z (B, T, out..., 4F): the input convolution of every timestep, gates i f c o;
+//   bias (4F), added to z here (its gradient is a column sum of z's), or undefined;
 //   states {h, c}, each (B, out..., F), or empty for zeros;
 //   recurrent_kernel (k..., F, 4F), applied per step as a convolution of h with stride
 //     1, "same" padding and no dilation (Keras's recurrent_conv);
@@ -29,9 +30,10 @@ struct ConvLstmSpec {
 //     1 / (1 - rate), or undefined.
 // Returns {output, h, c}: output (B, T, out..., F) in processing order when
 // return_sequences, else (B, out..., F). When gradients are recorded, one node covers all
-// outputs and gives gradients for z, the given states and recurrent_kernel.
+// outputs and gives gradients for z, the given states, recurrent_kernel and bias.
 std::vector<Tensor> conv_lstm(const ConvLstmSpec& spec, const Tensor& z, const std::vector<Tensor>& states,
-                              const Tensor& recurrent_kernel, const Tensor& mask, const Tensor& recurrent_dropout);
+                              const Tensor& recurrent_kernel, const Tensor& bias, const Tensor& mask,
+                              const Tensor& recurrent_dropout);
 
 }  // namespace rnn
 }  // namespace core

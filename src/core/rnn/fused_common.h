@@ -128,8 +128,8 @@ struct RecurrentMap {
 };
 
 
-// A work buffer: a core tensor when backward keeps it (so the bindings' memory accounting
-// sees it), else uninitialised scratch that goes with the call.
+// An uninitialised work buffer: a core tensor when backward keeps it (so the bindings'
+// memory accounting sees it), else scratch that goes with the call.
 template <typename T>
 struct Store {
   Tensor t;
@@ -137,7 +137,7 @@ struct Store {
   T* p = nullptr;
   void alloc(int64_t n, bool kept, DType dtype) {
     if (kept) {
-      t = Tensor(Shape{n}, dtype);
+      t = Tensor::empty(Shape{n}, dtype);
       p = t.template data<T>();
     } else {
       a.resize(std::max<int64_t>(n, 1));
