@@ -194,3 +194,16 @@ test_that("the fused ConvLSTM kernel rejects inputs of the wrong shape", {
   expect_error(conv_lstm_kernel(array(0, c(1, 2, 4, 8)), NULL, NULL, u, activation = "gelu"),
                class = "recurrent_error", regexp = "gelu")
 })
+
+test_that("the fused ConvLSTM gives the same numbers on two threads", {
+  set.seed(17)
+  x <- array(rnorm(4 * 3 * 12 * 12 * 2), c(4, 3, 12, 12, 2))  # enough rows for the pointwise pass to split
+  l <- layer_conv_lstm_2d(filters = 8, kernel_size = 3, padding = "same", return_sequences = TRUE)
+  one <- as.array(l(x))
+  loss <- function() recurrent:::with_gradient_recording(op_sum(op_square(l(x))))
+  g1 <- lapply(recurrent:::gradients(loss(), l$weights), as.array)
+  old <- config_set_num_threads(2)
+  withr::defer(config_set_num_threads(old))
+  expect_equal(as.array(l(x)), one, tolerance = 1e-6)
+  expect_equal(lapply(recurrent:::gradients(loss(), l$weights), as.array), g1, tolerance = 1e-5)
+})

@@ -135,17 +135,13 @@ class RecurrentConv final : public detail::RecurrentMap<T> {
   detail::AlignedBuf<T> y_, dx_, dRg_, hm_;  // scratch
 };
 
-// Blocks of n values between the caller's (B, T, n) layout and the time-major (S, B, n)
-// one in processing order.
+// Blocks of n values from the time-major (S, B, n) layout in processing order to the
+// caller's (B, T, n) one.
 template <typename T>
-void reorder_steps(int64_t B, int64_t S, int64_t n, bool go_backwards, const T* src, T* dst, bool to_time_major) {
+void to_batch_major(int64_t B, int64_t S, int64_t n, bool go_backwards, const T* src, T* dst) {
   for (int64_t s = 0; s < S; ++s) {
     const int64_t t = go_backwards ? S - 1 - s : s;
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t time_major = (s * B + b) * n, batch_major = (b * S + t) * n;
-      const T* from = src + (to_time_major ? batch_major : time_major);
-      std::copy(from, from + n, dst + (to_time_major ? time_major : batch_major));
-    }
+    for (int64_t b = 0; b < B; ++b) std::copy(src + (s * B + b) * n, src + (s * B + b + 1) * n, dst + (b * S + t) * n);
   }
 }
 
@@ -167,17 +163,45 @@ struct ConvLstmCall {
   Run<T> r;  // rows are (batch, position) pairs: r.B = batch * positions, r.H = filters
   std::unique_ptr<RecurrentConv<T>> rec;
   Tensor z, U, bias;  // kept alive: z and bias refill the gates for a second backward pass
-  int64_t batch = 0, positions = 0;
+  int64_t batch = 0, positions = 0, steps = 0;
 
-  // r.G (S * rows, 4F) <- z in processing order, plus the bias; then the time loop
+  // The time loop from z and the bias. With a backward pass to feed, r.G keeps the gates
+  // of every step; without one, it holds one step at a time (a sequence's gates take four
+  // times the memory of its states): r is pointed at step s's states and mask.
   void forward() {
-    const int64_t kH = r.kH();
-    reorder_steps(batch, r.S, positions * kH, r.go_backwards, z.data<T>(), r.G.data(), true);
-    if (bias.defined()) {
-      CArrMap<T> b(bias.data<T>(), kH);
-      for (int64_t i = 0; i < r.S * r.B; ++i) ArrMap<T>(r.G.data() + i * kH, kH) += b;
+    if (r.keep) {
+      for (int64_t s = 0; s < r.S; ++s) load_gates(s, r.g(s));
+      detail::lstm_forward(r);
+      return;
     }
-    detail::lstm_forward(r);
+    const int64_t n = r.B * r.H;
+    T* h = r.Hall.p;
+    T* c = r.Call.p;
+    std::vector<unsigned char> valid = std::move(r.valid);
+    r.S = 1;
+    for (int64_t s = 0; s < steps; ++s) {
+      load_gates(s, r.G.data());
+      if (!valid.empty()) r.valid.assign(valid.begin() + s * r.B, valid.begin() + (s + 1) * r.B);
+      r.Hall.p = h + s * n;
+      r.Call.p = c + s * n;
+      detail::lstm_forward(r);
+    }
+    r.S = steps;
+    r.Hall.p = h;
+    r.Call.p = c;
+    r.valid = std::move(valid);
+  }
+
+  // dst (rows, 4F) <- z at processing step s, plus the bias
+  void load_gates(int64_t s, T* dst) const {
+    const int64_t kH = r.kH(), n = positions * kH, t = r.go_backwards ? steps - 1 - s : s;
+    for (int64_t b = 0; b < batch; ++b) {
+      const T* from = z.data<T>() + (b * steps + t) * n;
+      std::copy(from, from + n, dst + b * n);
+    }
+    if (!bias.defined()) return;
+    CArrMap<T> bv(bias.data<T>(), kH);
+    for (int64_t i = 0; i < r.B; ++i) ArrMap<T>(dst + i * kH, kH) += bv;
   }
 };
 
@@ -201,6 +225,7 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
   cl.bias = bias;
   cl.batch = B;
   cl.positions = P;
+  cl.steps = S;
 
   r.kind = FusedSpec::Kind::Lstm;
   r.dtype = z.dtype();
@@ -255,8 +280,8 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
   cl.rec.reset(new RecurrentConv<T>(geometry, recurrent_kernel.data<T>(), std::move(drec)));
   r.rec_map = cl.rec.get();
 
-  r.G.alloc(S * rows * 4 * F, r.keep, r.dtype);
-  r.store_pre = detail::act_needs_input(r.act) || detail::act_needs_input(r.rec);
+  r.G.alloc((r.keep ? S : 1) * rows * 4 * F, r.keep, r.dtype);  // see ConvLstmCall::forward()
+  r.store_pre = r.keep && (detail::act_needs_input(r.act) || detail::act_needs_input(r.rec));
   if (r.store_pre) r.Z.alloc(S * rows * 4 * F, r.keep, r.dtype);
   r.Hall.alloc((S + 1) * rows * F, r.keep, r.dtype);
   r.Call.alloc((S + 1) * rows * F, r.keep, r.dtype);
@@ -344,7 +369,7 @@ std::vector<Tensor> run_conv_lstm(const ConvLstmSpec& spec, const Tensor& z, con
     }
     if (need[0]) {
       grads[0] = Tensor::empty(cl.z.shape(), r.dtype);
-      reorder_steps(B, S, P * r.kH(), r.go_backwards, r.G.data(), grads[0].template data<T>(), false);
+      to_batch_major(B, S, P * r.kH(), r.go_backwards, r.G.data(), grads[0].template data<T>());
     }
     if (need[i_U]) {
       grads[i_U] = Tensor::empty(cl.U.shape(), r.dtype);
