@@ -5,10 +5,11 @@
 # and stride 1 (keras/src/layers/rnn/conv_lstm.py).
 #
 # The layer convolves the inputs of all timesteps at once (one op_conv over batch *
-# time frames), then runs the C++ recurrence loop (the one cells written in R use,
-# with masking, go_backwards and replay) over a step that adds the recurrent
-# convolution and applies the gates. States travel through the loop flattened to
-# (batch, positions * filters) and are reshaped at the edges.
+# time frames), then runs the recurrence: the fused C++ kernel (src/core/rnn/conv_lstm.*:
+# a recurrent convolution and the LSTM's pointwise gates per step, hand-written BPTT)
+# when both activations are names it knows, else the C++ loop that cells written in R
+# use (masking, go_backwards, replay) over the cell's step(). States are frames
+# (batch, out..., filters), channels last, inside the layer.
 
 ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
   inherit = LayerBase,
@@ -48,6 +49,7 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
       private$act <- resolve_activation(activation, "activation", call = NULL)
       self$recurrent_activation <- recurrent_activation
       private$rec_act <- resolve_activation(recurrent_activation, "recurrent_activation", call = NULL)
+      private$.fusable <- fused_activation_supported(activation) && fused_activation_supported(recurrent_activation)
       self$use_bias <- check_flag(use_bias, "use_bias", call = NULL)
       self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
       self$recurrent_initializer <- get_initializer(recurrent_initializer, "recurrent_initializer", call = NULL)
@@ -131,10 +133,11 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
       list(hn, list(hn, cn))
     },
 
-    # The input convolution plus bias, channels last: (n, spatial..., channels) ->
-    # (n, out..., 4 * filters). With input dropout masks (one per gate, each shaped like
-    # x or broadcastable to it), each gate convolves its own masked input.
-    input_gates = function(x, masks = NULL) {
+    # The input convolution plus bias (unless add_bias is FALSE: the fused kernel adds
+    # it), channels last: (n, spatial..., channels) -> (n, out..., 4 * filters). With
+    # input dropout masks (one per gate, each shaped like x or broadcastable to it), each
+    # gate convolves its own masked input.
+    input_gates = function(x, masks = NULL, add_bias = TRUE) {
       conv <- function(xx, k) op_conv(xx, k, strides = self$strides, padding = self$padding,
                                       dilation_rate = self$dilation_rate)
       z <- if (is.null(masks)) {
@@ -143,7 +146,7 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
         ks <- op_split(self$kernel, 4L, axis = -1L)
         op_concatenate(lapply(1:4, function(g) conv(op_multiply(x, masks[[g]]), ks[[g]])), axis = -1L)
       }
-      if (self$use_bias) z <- op_add(z, self$bias)
+      if (self$use_bias && add_bias) z <- op_add(z, self$bias)
       z
     },
 
@@ -187,8 +190,19 @@ ConvLSTMCell <- R6::R6Class("ConvLSTMCell",
       c(super$get_config()[c("name", "trainable", "dtype")], conv_lstm_config(self))
     }
   ),
+  active = list(
+    # The activations' names for the fused kernel, or NULL when one is an R function (or
+    # a name the kernel lacks) and the layer runs step() per timestep.
+    fused_activations = function(value) {
+      if (!missing(value))
+        recurrent_abort("{.field fused_activations} is read-only.", call = NULL, class = "recurrent_error_argument")
+      if (!private$.fusable) return(NULL)
+      name <- function(a) if (is.null(a)) "linear" else a  # Keras: None is linear
+      list(activation = name(self$activation), recurrent_activation = name(self$recurrent_activation))
+    }
+  ),
   private = list(
-    act = NULL, rec_act = NULL, .draws = 0L,
+    act = NULL, rec_act = NULL, .draws = 0L, .fusable = FALSE,
     .s3_class = "keras.src.layers.rnn.conv_lstm.ConvLSTMCell",
     bias_init = function() {
       if (!self$unit_forget_bias) return(self$bias_initializer)
@@ -220,9 +234,11 @@ to_channels_last <- function(x) {
   n <- length(cpp_shape_any(x))
   op_transpose(x, c(1L, seq.int(3L, n), 2L))
 }
-to_channels_first <- function(x) {
+to_channels_first <- function(x) channels_to_front(x, 1L)
+# (lead..., spatial..., channels) -> (lead..., channels, spatial...)
+channels_to_front <- function(x, lead) {
   n <- length(cpp_shape_any(x))
-  op_transpose(x, c(1L, n, seq.int(2L, n - 1L)))
+  op_transpose(x, c(seq_len(lead), n, seq.int(lead + 1L, n - 1L)))
 }
 
 conv_lstm_config <- function(cell) {
@@ -310,7 +326,6 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
       if (!is.null(mask)) mask <- check_rnn_mask(mask, batch, steps)
       out_sp <- cell$output_spatial()
       f <- cell$filters
-      n_state <- prod(out_sp) * f
       masks <- cell$sequence_masks(batch, training)
 
       # the input convolution of every timestep at once
@@ -320,36 +335,17 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
         lapply(masks$input, function(m)
           op_reshape(op_broadcast_to(op_expand_dims(m, 2L), c(batch, steps, d[-(1:2)])), c(batch * steps, d[-(1:2)])))
       }
-      z <- op_reshape(cell$input_gates(frames, in_masks), c(batch, steps, prod(out_sp) * 4L * f))
+      fused <- !is.null(cell$fused_activations)
+      z <- op_reshape(cell$input_gates(frames, in_masks, add_bias = !fused), c(batch, steps, out_sp, 4L * f))
 
-      states <- private$start_states(initial_state, batch, n_state)
-      rec_masks <- masks$recurrent
-      step <- function(inputs, states) {
-        h <- op_reshape(states[[1]], c(batch, out_sp, f))
-        c <- op_reshape(states[[2]], c(batch, out_sp, f))
-        r <- cell$step(op_reshape(inputs, c(batch, out_sp, 4L * f)), h, c, rec_masks)
-        hf <- op_reshape(r$h, c(batch, n_state))
-        list(hf, list(hf, op_reshape(r$c, c(batch, n_state))))
-      }
-      at <- new.env(parent = emptyenv())
-      at$t <- NA_integer_
-      res <- rlang::try_fetch(
-        cpp_rnn_loop(step, identity, at, z, states, mask, self$go_backwards, self$return_sequences, FALSE,
-                     replay = replay_cells()),
-        error = function(cnd) {
-          cli::cli_abort("The ConvLSTM step failed at timestep {at$t} of layer {.val {self$name}}.",
-                         parent = cnd, class = c("recurrent_error_cell", "recurrent_error"), call = NULL)
-        })
-      if (self$stateful) private$.states <- lapply(res[[2]], cpp_detach)
-      frame <- function(t, lead) {
-        y <- op_reshape(t, c(lead, out_sp, f))
-        if (!cf) return(y)
-        n <- length(lead) + rank + 1L
-        op_transpose(y, c(seq_along(lead), n, seq.int(length(lead) + 1L, n - 1L)))
-      }
-      output <- frame(res[[1]], if (self$return_sequences) c(batch, steps) else batch)
-      if (!self$return_state) return(output)
-      c(list(output), lapply(res[[2]], frame, lead = batch))
+      states <- private$start_states(initial_state, batch)
+      run <- if (fused) private$run_fused else private$run_steps
+      res <- run(z, states, mask, masks$recurrent)  # list(output, h, c), channels last
+      if (self$stateful) private$.states <- lapply(res[2:3], cpp_detach)
+      if (cf) res <- c(list(channels_to_front(res[[1]], if (self$return_sequences) 2L else 1L)),
+                       lapply(res[2:3], to_channels_first))
+      if (!self$return_state) return(res[[1]])
+      res
     },
 
     compute_output_shape = function(sequences_shape, ...) {
@@ -372,12 +368,11 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
       if (!self$stateful) return(invisible(self))
       if (is.null(private$.states) && is.null(states)) return(invisible(self))
       batch <- if (!is.null(private$.states)) cpp_shape(private$.states[[1]])[1] else NA_integer_
-      n_state <- prod(self$cell$output_spatial()) * self$cell$filters
       private$.states <- if (is.null(states)) {
-        lapply(1:2, function(i) cpp_zeros(c(batch, n_state), self$dtype))
+        private$zero_states(batch)
       } else {
         if (is.na(batch)) batch <- cpp_shape_any(flatten_states(states)[[1]])[1]
-        lapply(private$given_states(states, batch, n_state, "initial_state"), cpp_clone)
+        lapply(private$given_states(states, batch, "initial_state"), cpp_clone)
       }
       invisible(self)
     },
@@ -394,11 +389,7 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
     # the states a stateful layer holds, in frame shape
     states = function() {
       if (!self$stateful || is.null(private$.states)) return(NULL)
-      cell <- self$cell
-      lapply(private$.states, function(s) {
-        y <- op_reshape(s, c(cpp_shape(s)[1], cell$output_spatial(), cell$filters))
-        if (cell$data_format == "channels_first") to_channels_first(y) else y
-      })
+      if (self$cell$data_format == "channels_first") lapply(private$.states, to_channels_first) else private$.states
     },
     filters = function() self$cell$filters,
     kernel_size = function() self$cell$kernel_size,
@@ -415,12 +406,48 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
   ),
   private = list(
     .rank = 2L, .states = NULL,
-    # flat (batch, positions * filters) states: given, held (stateful) or zeros
-    start_states = function(initial_state, batch, n_state) {
-      if (!is.null(initial_state)) return(private$given_states(initial_state, batch, n_state, "initial_state"))
+
+    # The fused kernel over z (batch, time, out..., 4 * filters), the input convolution
+    # without the bias (the kernel adds it): one node for autograd.
+    run_fused = function(z, states, mask, rec_masks) {
+      cell <- self$cell
+      acts <- cell$fused_activations
+      drop <- if (!is.null(rec_masks)) op_stack(rec_masks, axis = 1L)  # (4, batch, out..., filters)
+      cpp_conv_lstm(z, states, cell$recurrent_kernel, if (cell$use_bias) cell$bias, mask, drop, acts$activation,
+                    acts$recurrent_activation, self$go_backwards, self$return_sequences)
+    },
+
+    # The C++ loop over the cell's step(), with the ops of each step recorded: for
+    # activations that are R functions.
+    run_steps = function(z, states, mask, rec_masks) {
+      cell <- self$cell
+      d <- cpp_shape(z)
+      step_shape <- d[-2]
+      step <- function(inputs, states) {
+        r <- cell$step(op_reshape(inputs, step_shape), states[[1]], states[[2]], rec_masks)
+        list(r$h, list(r$h, r$c))
+      }
+      at <- new.env(parent = emptyenv())
+      at$t <- NA_integer_
+      res <- rlang::try_fetch(
+        cpp_rnn_loop(step, identity, at, op_reshape(z, c(d[1:2], prod(d[-(1:2)]))), states, mask,
+                     self$go_backwards, self$return_sequences, FALSE, replay = replay_cells()),
+        error = function(cnd) {
+          cli::cli_abort("The ConvLSTM step failed at timestep {at$t} of layer {.val {self$name}}.",
+                         parent = cnd, class = c("recurrent_error_cell", "recurrent_error"), call = NULL)
+        })
+      c(res[1], res[[2]])
+    },
+
+    zero_states = function(batch) {
+      lapply(1:2, function(i) cpp_zeros(c(batch, self$cell$output_spatial(), self$cell$filters), self$dtype))
+    },
+
+    # (batch, out..., filters) states, channels last: given, held (stateful) or zeros
+    start_states = function(initial_state, batch) {
+      if (!is.null(initial_state)) return(private$given_states(initial_state, batch, "initial_state"))
       if (self$stateful) {
-        if (is.null(private$.states))
-          private$.states <- lapply(1:2, function(i) cpp_zeros(c(batch, n_state), self$dtype))
+        if (is.null(private$.states)) private$.states <- private$zero_states(batch)
         held <- cpp_shape(private$.states[[1]])[1]
         if (held != batch)
           recurrent_abort(c("A stateful recurrent layer must be fed batches of the size its states were made for.",
@@ -428,9 +455,9 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
                           call = NULL, class = "recurrent_error_shape")
         return(private$.states)
       }
-      lapply(1:2, function(i) cpp_zeros(c(batch, n_state), self$dtype))
+      private$zero_states(batch)
     },
-    given_states = function(states, batch, n_state, arg) {
+    given_states = function(states, batch, arg) {
       cell <- self$cell
       flat <- flatten_states(states)
       want <- c(batch, cell$output_spatial(), cell$filters)
@@ -445,8 +472,7 @@ ConvLSTM <- R6::R6Class("ConvLSTM",
           recurrent_abort(c("Each state in {.arg {arg}} must have shape ({paste(want, collapse = ', ')}).",
                             x = "Got shape ({paste(cpp_shape(t), collapse = ', ')})."),
                           call = NULL, class = "recurrent_error_shape")
-        if (cell$data_format == "channels_first") t <- to_channels_last(t)
-        op_reshape(t, c(batch, n_state))
+        if (cell$data_format == "channels_first") to_channels_last(t) else t
       })
     }
   )
@@ -458,6 +484,23 @@ ConvLSTM2D <- R6::R6Class("ConvLSTM2D", inherit = ConvLSTM, lock_objects = FALSE
   private = list(.rank = 2L, .s3_class = "keras.src.layers.rnn.conv_lstm2d.ConvLSTM2D"))
 ConvLSTM3D <- R6::R6Class("ConvLSTM3D", inherit = ConvLSTM, lock_objects = FALSE,
   private = list(.rank = 3L, .s3_class = "keras.src.layers.rnn.conv_lstm3d.ConvLSTM3D"))
+
+# The constructor of a ConvLSTM layer class: the three ranks take the same arguments.
+conv_lstm_constructor <- function(generator) {
+  ctor <- function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL,
+                   dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE,
+                   kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal",
+                   bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL,
+                   recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL,
+                   kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0,
+                   recurrent_dropout = 0, seed = NULL, return_sequences = FALSE, return_state = FALSE,
+                   go_backwards = FALSE, stateful = FALSE, ..., unroll = NULL) {
+    object <- if (missing(object)) NULL else object
+    conv_constructor(generator, object, conv_args(environment(), ...), c("filters", "kernel_size"))
+  }
+  attr(ctor, "r6_class") <- generator
+  ctor
+}
 
 #' Convolutional LSTM layers
 #'
@@ -479,7 +522,11 @@ ConvLSTM3D <- R6::R6Class("ConvLSTM3D", inherit = ConvLSTM, lock_objects = FALSE
 #' `(kernel_size..., filters, 4 * filters)`, `bias` `(4 * filters)`, gates in
 #' the order i, f, c, o, so weights move between Keras and recurrent
 #' unchanged. The input convolution runs for all timesteps at once; the
-#' recurrence runs in the C++ loop (see [layer_rnn()]).
+#' recurrence (one recurrent convolution and the gates per timestep) runs as one
+#' fused C++ kernel with a hand-written backward pass. When `activation` or
+#' `recurrent_activation` is an R function, the layer runs the cell's step once
+#' per timestep instead (in the C++ loop of [layer_rnn()]); the numbers are the
+#' same.
 #'
 #' @inheritParams layers_rnn_builtin
 #' @param filters Positive whole number: the channels of the output and the
@@ -514,48 +561,12 @@ ConvLSTM3D <- R6::R6Class("ConvLSTM3D", inherit = ConvLSTM, lock_objects = FALSE
 #' x1 <- array(runif(2 * 6 * 5), c(2, 6, 5, 1))
 #' dim(layer_conv_lstm_1d(x1, filters = 2, kernel_size = 3))  # 2 3 2
 #' @export
-layer_conv_lstm_1d <- function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL,
-                               dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid",
-                               use_bias = TRUE, kernel_initializer = "glorot_uniform",
-                               recurrent_initializer = "orthogonal", bias_initializer = "zeros",
-                               unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL,
-                               bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL,
-                               recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0,
-                               recurrent_dropout = 0, seed = NULL, return_sequences = FALSE, return_state = FALSE,
-                               go_backwards = FALSE, stateful = FALSE, ..., unroll = NULL) {
-  object <- if (missing(object)) NULL else object
-  conv_constructor(ConvLSTM1D, object, conv_args(environment(), ...), c("filters", "kernel_size"))
-}
-attr(layer_conv_lstm_1d, "r6_class") <- ConvLSTM1D
+layer_conv_lstm_1d <- conv_lstm_constructor(ConvLSTM1D)
 
 #' @rdname layer_conv_lstm_1d
 #' @export
-layer_conv_lstm_2d <- function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL,
-                               dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid",
-                               use_bias = TRUE, kernel_initializer = "glorot_uniform",
-                               recurrent_initializer = "orthogonal", bias_initializer = "zeros",
-                               unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL,
-                               bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL,
-                               recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0,
-                               recurrent_dropout = 0, seed = NULL, return_sequences = FALSE, return_state = FALSE,
-                               go_backwards = FALSE, stateful = FALSE, ..., unroll = NULL) {
-  object <- if (missing(object)) NULL else object
-  conv_constructor(ConvLSTM2D, object, conv_args(environment(), ...), c("filters", "kernel_size"))
-}
-attr(layer_conv_lstm_2d, "r6_class") <- ConvLSTM2D
+layer_conv_lstm_2d <- conv_lstm_constructor(ConvLSTM2D)
 
 #' @rdname layer_conv_lstm_1d
 #' @export
-layer_conv_lstm_3d <- function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL,
-                               dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid",
-                               use_bias = TRUE, kernel_initializer = "glorot_uniform",
-                               recurrent_initializer = "orthogonal", bias_initializer = "zeros",
-                               unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL,
-                               bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL,
-                               recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0,
-                               recurrent_dropout = 0, seed = NULL, return_sequences = FALSE, return_state = FALSE,
-                               go_backwards = FALSE, stateful = FALSE, ..., unroll = NULL) {
-  object <- if (missing(object)) NULL else object
-  conv_constructor(ConvLSTM3D, object, conv_args(environment(), ...), c("filters", "kernel_size"))
-}
-attr(layer_conv_lstm_3d, "r6_class") <- ConvLSTM3D
+layer_conv_lstm_3d <- conv_lstm_constructor(ConvLSTM3D)

@@ -11,6 +11,25 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_conv_lstm
+Rcpp::List cpp_conv_lstm(SEXP z, SEXP states, SEXP recurrent_kernel, SEXP bias, SEXP mask, SEXP recurrent_dropout, std::string activation, std::string recurrent_activation, bool go_backwards, bool return_sequences);
+RcppExport SEXP _recurrent_cpp_conv_lstm(SEXP zSEXP, SEXP statesSEXP, SEXP recurrent_kernelSEXP, SEXP biasSEXP, SEXP maskSEXP, SEXP recurrent_dropoutSEXP, SEXP activationSEXP, SEXP recurrent_activationSEXP, SEXP go_backwardsSEXP, SEXP return_sequencesSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type z(zSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type states(statesSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type recurrent_kernel(recurrent_kernelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type bias(biasSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type mask(maskSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type recurrent_dropout(recurrent_dropoutSEXP);
+    Rcpp::traits::input_parameter< std::string >::type activation(activationSEXP);
+    Rcpp::traits::input_parameter< std::string >::type recurrent_activation(recurrent_activationSEXP);
+    Rcpp::traits::input_parameter< bool >::type go_backwards(go_backwardsSEXP);
+    Rcpp::traits::input_parameter< bool >::type return_sequences(return_sequencesSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_conv_lstm(z, states, recurrent_kernel, bias, mask, recurrent_dropout, activation, recurrent_activation, go_backwards, return_sequences));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_conv
 SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, int padding, SEXP dilation);
 RcppExport SEXP _recurrent_cpp_conv(SEXP kindSEXP, SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP dilationSEXP) {
@@ -862,6 +881,7 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_recurrent_cpp_conv_lstm", (DL_FUNC) &_recurrent_cpp_conv_lstm, 10},
     {"_recurrent_cpp_conv", (DL_FUNC) &_recurrent_cpp_conv, 6},
     {"_recurrent_cpp_conv_transpose", (DL_FUNC) &_recurrent_cpp_conv_transpose, 6},
     {"_recurrent_cpp_pool", (DL_FUNC) &_recurrent_cpp_pool, 5},

@@ -117,28 +117,40 @@ np_arange <- function(dims, scale = 1) {
   aperm(array(seq_len(prod(dims)) - 1, rev(dims)), rev(seq_along(dims))) / scale
 }
 
-# A 1-D ConvLSTM in plain R (channels last, x[b, t, steps, channels]), from the
-# equations in Keras's ConvLSTMCell: the input convolution with the layer's strides,
-# padding and dilation, the recurrent one with "same" padding; gates i, f, c, o.
-ref_conv_lstm_1d <- function(x, kernel, recurrent_kernel, bias, strides = 1, padding = "valid", dilation = 1,
-                             h0 = NULL, c0 = NULL, mask = NULL, go_backwards = FALSE) {
-  sig <- function(v) 1 / (1 + exp(-v))
-  f <- dim(recurrent_kernel)[2]
+# A ConvLSTM in plain R (channels last, x[b, t, spatial..., channels], any rank), from
+# the equations in Keras's ConvLSTMCell: the input convolution with the layer's strides,
+# padding and dilation, the recurrent one with "same" padding and stride 1; gates i, f,
+# c, o. rec_masks: NULL or four recurrent dropout masks shaped like h, one per gate.
+ref_conv_lstm <- function(x, kernel, recurrent_kernel, bias, strides = 1, padding = "valid", dilation = 1,
+                          h0 = NULL, c0 = NULL, mask = NULL, go_backwards = FALSE, rec_masks = NULL,
+                          act = tanh, rec_act = function(v) 1 / (1 + exp(-v))) {
+  rank <- length(dim(x)) - 3
+  f <- dim(recurrent_kernel)[rank + 1]
+  all <- rep(list(TRUE), rank + 1)  # every index but the last
+  last <- function(a, j) do.call(`[`, c(list(a), all, list(j, drop = FALSE)))
+  set_last <- function(a, j, value) do.call(`[<-`, c(list(a), all, list(j, value = value)))
+  gate_cols <- function(k) (k - 1) * f + seq_len(f)
+  rec_conv <- function(h) {
+    if (is.null(rec_masks)) return(ref_conv(h, recurrent_kernel, 1, "same"))
+    out <- array(0, c(dim(h)[-(rank + 2)], 4 * f))
+    for (k in 1:4)
+      out <- set_last(out, gate_cols(k), ref_conv(h * rec_masks[[k]], last(recurrent_kernel, gate_cols(k)), 1, "same"))
+    out
+  }
   steps <- dim(x)[2]
   order <- if (go_backwards) rev(seq_len(steps)) else seq_len(steps)
   h <- h0; c <- c0; outs <- list()
   for (t in order) {
-    xt <- x[, t, , , drop = FALSE]
+    xt <- do.call(`[`, c(list(x, TRUE, t), all, list(drop = FALSE)))
     dim(xt) <- dim(x)[-2]
     z <- ref_conv(xt, kernel, strides, padding, dilation)
-    if (is.null(h)) { h <- array(0, c(dim(z)[1:2], f)); c <- h }
-    z <- z + ref_conv(h, recurrent_kernel, 1, "same")
-    for (j in seq_len(4 * f)) z[, , j] <- z[, , j] + bias[j]
-    g <- function(k) z[, , (k - 1) * f + seq_len(f), drop = FALSE]
-    cn <- sig(g(2)) * c + sig(g(1)) * tanh(g(3))
-    hn <- sig(g(4)) * tanh(cn)
+    if (is.null(h)) { h <- array(0, c(dim(z)[-(rank + 2)], f)); c <- h }
+    z <- sweep(z + rec_conv(h), rank + 2, bias, "+")
+    g <- function(k) last(z, gate_cols(k))
+    cn <- rec_act(g(2)) * c + rec_act(g(1)) * act(g(3))
+    hn <- rec_act(g(4)) * act(cn)
     if (!is.null(mask)) {
-      keep <- array(mask[, t], dim(hn))
+      keep <- array(mask[, t], dim(hn))  # a batch item's positions share its mask
       hn <- ifelse(keep, hn, h); cn <- ifelse(keep, cn, c)
     }
     h <- hn; c <- cn
@@ -146,3 +158,4 @@ ref_conv_lstm_1d <- function(x, kernel, recurrent_kernel, bias, strides = 1, pad
   }
   list(h = h, c = c, seq = outs)
 }
+ref_conv_lstm_1d <- ref_conv_lstm

@@ -117,8 +117,19 @@ inline void mul_rows(const T* src, const T* m, T* dst, int64_t n) {
 
 // ---- per-call state ---------------------------------------------------------------------
 
-// A work buffer: a core tensor when backward keeps it (so the bindings' memory accounting
-// sees it), else uninitialised scratch that goes with the call.
+// A recurrent transformation in place of the product with U, for cells whose rows are
+// not batch rows: ConvLSTM's recurrent convolution (conv_lstm.cpp), over rows that are
+// (batch, position) pairs. It covers all k gates and applies its own recurrent dropout.
+template <typename T>
+struct RecurrentMap {
+  virtual ~RecurrentMap() = default;
+  virtual void forward(const T* h, T* dst) = 0;   // dst (rows, kH) += rec(h); h (rows, H)
+  virtual void backward(const T* dR, T* dh) = 0;  // dh (rows, H) += rec^T(dR); dR (rows, kH)
+};
+
+
+// An uninitialised work buffer: a core tensor when backward keeps it (so the bindings'
+// memory accounting sees it), else scratch that goes with the call.
 template <typename T>
 struct Store {
   Tensor t;
@@ -126,7 +137,7 @@ struct Store {
   T* p = nullptr;
   void alloc(int64_t n, bool kept, DType dtype) {
     if (kept) {
-      t = Tensor(Shape{n}, dtype);
+      t = Tensor::empty(Shape{n}, dtype);
       p = t.template data<T>();
     } else {
       a.resize(std::max<int64_t>(n, 1));
@@ -160,6 +171,7 @@ struct Run {
   const T* U = nullptr;                   // (H, kH)
   const T* b_in = nullptr;                // (kH) added to the input projection, or null
   const T* b_rec = nullptr;               // (kH) recurrent bias, GRU reset_after only
+  RecurrentMap<T>* rec_map = nullptr;     // when set, replaces h U and drec (LSTM only)
 
   Store<T> G;     // (S*B, kH): input projection; after forward, per-step gate activations
   Store<T> Hall;  // ((S+1)*B, H): h before step 0 and after every step
@@ -218,6 +230,7 @@ inline void add_output_grad(const Run<T>& r, const Back<T>& bk, int64_t s, T* dh
 // dst (B, gates [g0, g1)) += (h * rm_g) U[:, gates]; dst has row stride ld. scratch: B*H.
 template <typename T>
 inline void rec_forward(Run<T>& r, const T* h, int g0, int g1, T* dst, int64_t ld, T* scratch) {
+  if (r.rec_map) return r.rec_map->forward(h, dst);  // LSTM: all gates, ld = kH
   const int64_t B = r.B, H = r.H;
   if (!r.drec.per_gate()) {
     const T* hin = h;
@@ -238,6 +251,7 @@ inline void rec_forward(Run<T>& r, const T* h, int g0, int g1, T* dst, int64_t l
 // and holds the gates' columns from g0 on. scratch: B*H.
 template <typename T>
 inline void rec_backward(Run<T>& r, const T* dR, int64_t ld, int g0, int g1, T* dh, T* scratch) {
+  if (r.rec_map) return r.rec_map->backward(dR, dh);  // LSTM: all gates, ld = kH
   const int64_t B = r.B, H = r.H;
   if (r.drec.none()) {
     gemm_packed(true, B, dR, ld, 1, r.packed(true, g0, g1), dh, H);
