@@ -2,23 +2,29 @@
 # channels_first inputs are transposed to channels-last and back here. The argument
 # helpers (tuples, padding, data format) serve the convolution layers too.
 
+# These checks run on every op call (a ConvLSTM written in R convolves at each
+# timestep), so they call few functions: each call costs about a microsecond here.
+
 # An integer vector of `rank` positive entries from a number or a vector of `rank`
 # numbers (Keras's standardize_tuple).
 conv_tuple <- function(x, rank, arg = rlang::caller_arg(x), call = rlang::caller_env(), min = 1) {
   if (is.list(x)) x <- unlist(x)
-  if (!is.numeric(x) || !(length(x) %in% c(1L, rank)) || anyNA(x) || any(x != trunc(x)) || any(x < min)) {
+  n <- length(x)
+  if (!is.numeric(x) || (n != 1L && n != rank) || anyNA(x) || any(x != trunc(x)) || any(x < min)) {
     what <- if (min >= 1) "positive whole number" else "non-negative whole number"
     abort_must_be(x, paste0("a ", what, " or ", rank, " of them"), arg, call)
   }
-  as.integer(rep_len(x, rank))
+  if (n == rank) as.integer(x) else rep.int(as.integer(x), rank)
 }
 
 # "valid", "same" (and "causal" where allowed), case-insensitive as in Keras.
 check_padding <- function(padding, allowed = c("valid", "same"), arg = rlang::caller_arg(padding),
                           call = rlang::caller_env()) {
-  if (!is.character(padding) || length(padding) != 1L || is.na(padding) || !(tolower(padding) %in% allowed))
+  if (is.character(padding) && length(padding) == 1L && !is.na(match(padding, allowed))) return(padding)
+  p <- if (is.character(padding) && length(padding) == 1L) tolower(padding) else NA_character_
+  if (is.na(p) || is.na(match(p, allowed)))
     abort_must_be(padding, paste0("one of ", paste0('"', allowed, '"', collapse = ", ")), arg, call)
-  tolower(padding)
+  p
 }
 
 padding_code <- function(padding) match(padding, c("valid", "same", "causal")) - 1L
@@ -34,7 +40,11 @@ check_data_format <- function(data_format, arg = rlang::caller_arg(data_format),
 
 # The number of spatial dims of a conv input, checked.
 conv_rank <- function(inputs, arg = "inputs", call = rlang::caller_env()) {
-  n <- length(cpp_shape_any(inputs))
+  n <- if (inherits(inputs, c("recurrent_tensor", "recurrent_variable"))) {
+    length(.Call(`_recurrent_cpp_shape`, inputs))
+  } else {
+    length(dim(inputs))
+  }
   if (n < 3L || n > 5L)
     recurrent_abort(c("{.arg {arg}} must be 3-, 4- or 5-D: (batch, spatial..., channels).",
                       x = "Got {n} dimension{?s}."), call = call)
@@ -42,7 +52,7 @@ conv_rank <- function(inputs, arg = "inputs", call = rlang::caller_env()) {
 }
 
 cpp_shape_any <- function(x) {
-  if (inherits(x, "recurrent_tensor") || inherits(x, "recurrent_variable")) return(cpp_shape(x))
+  if (inherits(x, c("recurrent_tensor", "recurrent_variable"))) return(.Call(`_recurrent_cpp_shape`, x))
   d <- dim(x)
   if (is.null(d)) length(x) else d
 }
@@ -105,10 +115,10 @@ op_conv <- function(inputs, kernel, strides = 1L, padding = "valid", data_format
   rank <- conv_rank(inputs)
   strides <- conv_tuple(strides, rank)
   dilation_rate <- conv_tuple(dilation_rate, rank)
-  padding <- check_padding(padding, c("valid", "same", "causal"))
-  data_format <- check_data_format(data_format)
-  with_channels_last(inputs, data_format, function(x)
-    .Call(`_recurrent_cpp_conv`, 0L, x, kernel, strides, padding_code(padding), dilation_rate))
+  code <- padding_code(check_padding(padding, c("valid", "same", "causal")))
+  if (is.null(data_format)) return(.Call(`_recurrent_cpp_conv`, 0L, inputs, kernel, strides, code, dilation_rate))
+  with_channels_last(inputs, check_data_format(data_format), function(x)
+    .Call(`_recurrent_cpp_conv`, 0L, x, kernel, strides, code, dilation_rate))
 }
 
 #' @rdname op_conv

@@ -500,7 +500,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   if (s != shape)
     throw Error("op_broadcast_to: cannot broadcast a tensor of shape " + shape_str(x.shape()) + " to " +
                 shape_str(shape));
-  Tensor out(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype());  // every element written below
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     kernels::broadcast_binary(shape, x.data<T>(), x.shape(), x.data<T>(), Shape{}, out.data<T>(),
