@@ -1,6 +1,6 @@
-# Convolution (src/core/conv.cpp: im2col + the packed GEMM) against PyTorch's conv1d /
-# conv2d on CPU, float32, one thread each, at sizes a CNN-LSTM forecaster and a
-# ConvLSTM use.
+# Convolution (src/core/conv_kernels.cpp: the direct convolution of conv_tiles.h) against
+# PyTorch's conv1d / conv2d on CPU, float32, one thread each, at sizes a CNN-LSTM
+# forecaster and a ConvLSTM use.
 #
 #   Rscript inst/bench/bench-conv.R
 #
@@ -12,6 +12,8 @@
 # its native channels-first ones.
 
 suppressPackageStartupMessages(library(recurrent))
+source(if (file.exists("inst/bench/bench-helpers.R")) "inst/bench/bench-helpers.R" else
+         system.file("bench", "bench-helpers.R", package = "recurrent"))
 cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
 with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
 gradients <- utils::getFromNamespace("gradients", "recurrent")
@@ -27,29 +29,6 @@ shapes <- list(
   list(2, 64, 32, 3, 32, 3, "valid")     # CNN on frames inside time_distributed()
 )
 
-clock <- function() { p <- proc.time(); p[["user.self"]] + p[["sys.self"]] }
-best_time <- function(fn, min_total = 1, min_reps = 3, max_reps = 30) {
-  fn()
-  n <- 1
-  repeat {
-    t0 <- clock()
-    for (i in seq_len(n)) fn()
-    el <- clock() - t0
-    if (el >= 0.05) break
-    n <- n * 2
-  }
-  times <- el / n
-  total <- el
-  while (length(times) < min_reps || (total < min_total && length(times) < max_reps)) {
-    t0 <- clock()
-    for (i in seq_len(n)) fn()
-    el <- clock() - t0
-    times <- c(times, el / n)
-    total <- total + el
-  }
-  min(times)
-}
-
 bench_ours <- function(rank, B, S, C, F, K, pad) {
   f32 <- function(dims, sd) as_tensor(array(stats::rnorm(prod(dims), sd = sd), dims), "float32")
   x <- f32(c(B, rep(S, rank), C), 1)
@@ -63,24 +42,13 @@ bench_ours <- function(rank, B, S, C, F, K, pad) {
 }
 
 run_torch <- function() {
-  py <- Sys.getenv("RECURRENT_PYTHON", "/usr/bin/python3")
-  script <- file.path("inst", "bench", "bench_conv_torch.py")
-  if (!file.exists(script)) script <- system.file("bench", "bench_conv_torch.py", package = "recurrent")
   specs <- vapply(shapes, function(s) paste(unlist(s), collapse = ","), "")
-  out <- tryCatch(system2(py, c(shQuote(script), 1, specs), stdout = TRUE, stderr = TRUE),
-                  error = function(e) character(), warning = function(w) character())
-  header <- grep("^#", out, value = TRUE)
-  rows <- grep("^[123],", out, value = TRUE)
-  if (!length(rows)) {
-    message("PyTorch benchmark did not run (", py, "): ", paste(utils::tail(out, 3), collapse = " "))
-    return(list(header = header, data = NULL))
-  }
-  list(header = header, data = utils::read.csv(text = c("rank,B,S,C,F,K,pad,fwd_s,fwdbwd_s", rows)))
+  run_torch_bench("bench_conv_torch.py", c(1, specs), "^[123],",
+                  c("rank", "B", "S", "C", "F", "K", "pad", "fwd_s", "fwdbwd_s"))
 }
 
-cpu <- tryCatch(sub(".*: *", "", grep("model name", readLines("/proc/cpuinfo"), value = TRUE)[1]),
-                error = function(e) "unknown")
-cat(sprintf("# recurrent %s, float32, one thread; CPU: %s\n", utils::packageVersion("recurrent"), cpu))
+cat(sprintf("# recurrent %s, float32, one thread, kernels at level %s; CPU: %s\n",
+            utils::packageVersion("recurrent"), config_cpu_features()$level, cpu_model()))
 ours <- do.call(rbind, lapply(shapes, function(s) {
   t <- do.call(bench_ours, s)
   data.frame(rank = s[[1]], B = s[[2]], S = s[[3]], C = s[[4]], F = s[[5]], K = s[[6]], pad = s[[7]],
@@ -88,7 +56,7 @@ ours <- do.call(rbind, lapply(shapes, function(s) {
 }))
 torch <- run_torch()
 cat(paste0(torch$header, "\n"), sep = "")
-flops <- with(ours, 2 * B * S^rank * C * F * K^rank)  # multiply-adds of a stride-1 "same" conv, x2
+flops <- with(ours, 2 * B * ifelse(pad == "same", S, S - K + 1)^rank * C * F * K^rank)  # 2 x multiply-adds
 tab <- data.frame(shape = with(ours, sprintf("%dD B%d S%d C%d F%d K%d %s", rank, B, S, C, F, K, pad)),
                   fwd_ms = 1000 * ours$fwd_s, fwd_GFLOPs = flops / ours$fwd_s / 1e9,
                   fwdbwd_ms = 1000 * ours$fwdbwd_s)
