@@ -6,6 +6,7 @@
 // Speed: inst/bench/bench-conv.R.
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "conv.h"
@@ -40,11 +41,17 @@ Scratch<T>& scratch() {
   thread_local Scratch<T> s;
   return s;
 }
-// A task's row pointers: apart from the caller's scratch, since the caller runs tasks too.
+// A task's row pointers and columns: apart from the caller's scratch, since the caller
+// runs tasks too.
 template <typename T>
-std::vector<const T*>& task_rows() {
-  thread_local std::vector<const T*> r;
-  return r;
+struct TaskScratch {
+  std::vector<const T*> rows;
+  AlignedBuf<T> cols;
+};
+template <typename T>
+TaskScratch<T>& task_scratch() {
+  thread_local TaskScratch<T> s;
+  return s;
 }
 
 // Tasks for `work` multiply-adds split into at most `units` pieces: one unless the
@@ -86,25 +93,51 @@ Grid grid_of(const Geometry& g) {
   return grid;
 }
 
-// Batch items [b0, b0 + nb) of x into the grid's zero-padded layout at dst.
-template <typename T>
-void fill_grid(const Geometry& g, const Grid& grid, const T* x, int64_t b0, int64_t nb, T* dst) {
-  const int64_t C = g.cin, row = grid.dim[2] * C;
-  const int64_t lead2 = grid.lead[2] * C, n2 = std::min(g.in[2], grid.dim[2] - grid.lead[2]) * C;
+// fn(grid_row, input_row) for each row (all but the last spatial dim) of the grid of
+// batch items [b0, b0 + nb): the offsets of the row's first value in the grid block and
+// in the input, or -1 for the input where the row is padding.
+template <typename Fn>
+void for_grid_rows(const Geometry& g, const Grid& grid, int64_t b0, int64_t nb, Fn fn) {
+  const int64_t row = grid.dim[2] * g.cin;
   for (int64_t b = 0; b < nb; ++b)
     for (int64_t q0 = 0; q0 < grid.dim[0]; ++q0)
       for (int64_t q1 = 0; q1 < grid.dim[1]; ++q1) {
-        T* d = dst + ((b * grid.dim[0] + q0) * grid.dim[1] + q1) * row;
         const int64_t i0 = q0 - grid.lead[0], i1 = q1 - grid.lead[1];
-        if (i0 < 0 || i0 >= g.in[0] || i1 < 0 || i1 >= g.in[1] || n2 <= 0) {
-          std::fill(d, d + row, T(0));
-          continue;
-        }
-        const T* s = x + (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * C;
-        std::fill(d, d + lead2, T(0));
-        std::copy(s, s + n2, d + lead2);
-        std::fill(d + lead2 + n2, d + row, T(0));
+        const bool inside = i0 >= 0 && i0 < g.in[0] && i1 >= 0 && i1 < g.in[1];
+        fn(((b * grid.dim[0] + q0) * grid.dim[1] + q1) * row,
+           inside ? (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * g.cin : int64_t(-1));
       }
+}
+
+// The values of a grid row that are input values: from lead2 on, n2 of them.
+struct RowSpan {
+  int64_t lead, n, row;
+};
+RowSpan row_span(const Geometry& g, const Grid& grid) {
+  const int64_t n2 = std::max<int64_t>(0, std::min(g.in[2], grid.dim[2] - grid.lead[2]));
+  return {grid.lead[2] * g.cin, n2 * g.cin, grid.dim[2] * g.cin};
+}
+
+// Batch items [b0, b0 + nb) of x into the grid's zero-padded layout at dst.
+template <typename T>
+void fill_grid(const Geometry& g, const Grid& grid, const T* x, int64_t b0, int64_t nb, T* dst) {
+  const RowSpan sp = row_span(g, grid);
+  for_grid_rows(g, grid, b0, nb, [&](int64_t q, int64_t i) {
+    T* d = dst + q;
+    if (i < 0) return std::fill(d, d + sp.row, T(0));
+    std::fill(d, d + sp.lead, T(0));
+    std::copy(x + i, x + i + sp.n, d + sp.lead);
+    std::fill(d + sp.lead + sp.n, d + sp.row, T(0));
+  });
+}
+
+// The input values of a grid block (src) into dx, whose other values are left as they are.
+template <typename T>
+void grid_to_input(const Geometry& g, const Grid& grid, const T* src, int64_t b0, int64_t nb, T* dx) {
+  const RowSpan sp = row_span(g, grid);
+  for_grid_rows(g, grid, b0, nb, [&](int64_t q, int64_t i) {
+    if (i >= 0) std::copy(src + q + sp.lead, src + q + sp.lead + sp.n, dx + i);
+  });
 }
 
 // Batch items per grid block, and the block's grid (x itself when nothing is copied).
@@ -160,6 +193,13 @@ int64_t vector_lanes() {
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Whether a correlation whose groups map cg input channels to og outputs over `taps`
+// kernel positions takes dot tiles: by vector multiply-adds per output row, og sums of
+// taps x cg (plus the sum across lanes) against cg x taps rows of og.
+bool prefers_dot(int64_t taps, int64_t cg, int64_t og, int64_t lanes) {
+  return og * (taps * ceil_div(cg, lanes) + 2) < taps * cg * ceil_div(og, lanes);
+}
+
 // y (batch, out..., cout) = the correlation of x (batch, in..., cin) with the weights
 // wt(tap, i, o), i < cin / groups the channel within the group, o < cout, as the
 // geometry says. Each group is one gathered product per block of output rows: either
@@ -172,7 +212,7 @@ void correlate(const Geometry& g, const T* x, Weight wt, T* y) {
   const Grid grid = grid_of(g);
   const int64_t taps = g.kernel_positions(), cg = g.cin_per_group(), og = g.cout_per_group(), K = taps * cg;
   const int64_t VL = vector_lanes<T>();
-  const bool dot = og * (taps * ceil_div(cg, VL) + 2) < K * ceil_div(og, VL);
+  const bool dot = prefers_dot(taps, cg, og, VL);
   tap_offsets(g, grid, s.taps);
   // the weights, per group: broadcast (K, ldb) rows padded to whole vectors; dot (og, K)
   const int64_t ldb = dot ? K : ceil_div(og, tiles::kMaxLanes<T>) * tiles::kMaxLanes<T>;
@@ -204,7 +244,7 @@ void correlate(const Geometry& g, const T* x, Weight wt, T* y) {
     const T* xg = grid_block(g, grid, x, b0, nb, s.grid);
     T* yb = y + b0 * P * g.cout;
     auto block = [&](int64_t r0, int64_t r1) {
-      std::vector<const T*>& rows = task_rows<T>();
+      std::vector<const T*>& rows = task_scratch<T>().rows;
       rows.resize(static_cast<size_t>(r1 - r0));
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         for_positions(g, grid, r0, r1 - r0,
@@ -225,41 +265,78 @@ void correlate(const Geometry& g, const T* x, Weight wt, T* y) {
   }
 }
 
-// The input-gradient of a strided convolution: per block of output rows, the columns'
-// gradient dy (rows, og) times the group's kernel transposed (og, K), scattered back to
-// the input positions each column was read from.
+// d[0, n) += s[0, n), in 16-byte vectors (every target has them).
+template <typename T>
+void add_values(T* __restrict d, const T* __restrict s, int64_t n) {
+  typedef T V __attribute__((vector_size(16)));
+  constexpr int64_t L = 16 / static_cast<int64_t>(sizeof(T));
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    V a, b;
+    std::memcpy(&a, d + i, sizeof a);
+    std::memcpy(&b, s + i, sizeof b);
+    a += b;
+    std::memcpy(d + i, &a, sizeof a);
+  }
+  for (; i < n; ++i) d[i] += s[i];
+}
+
+// The input-gradient as the columns' gradient scattered back (col2im): per block of
+// output rows and group, dcol (rows, K) = dy (rows, og) times the kernel transposed
+// (og, K) in broadcast tiles K wide, then added where forward read each column: into
+// the zero-padded grid, whose input values become dx. For strided convolutions, and for
+// stride-1 ones whose transposed correlation would have tiles one vector wide. Tasks
+// take whole batch items, which write apart.
 template <typename T>
 void backward_input_col2im(const Geometry& g, const T* dy, const T* w, T* dx) {
+  Scratch<T>& s = scratch<T>();
   const int64_t og = g.cout_per_group(), cg = g.cin_per_group(), taps = g.kernel_positions(), K = taps * cg;
-  const int64_t rows = g.batch * g.out_positions(), P = g.out_positions();
+  const int64_t P = g.out_positions();
+  // per group, the kernel transposed: (og, K) with rows padded to whole vectors
+  const int64_t ldb = ceil_div(K, tiles::kMaxLanes<T>) * tiles::kMaxLanes<T>;
+  s.weights.resize(g.groups * og * ldb);
+  T* wt = s.weights.data();
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < og; ++o) {
+      T* row = wt + (grp * og + o) * ldb;
+      for (int64_t k = 0; k < K; ++k) row[k] = w[k * g.cout + grp * og + o];
+      std::fill(row + K, row + ldb, T(0));
+    }
+  s.offs.resize(static_cast<size_t>(og));
+  for (int64_t o = 0; o < og; ++o) s.offs[static_cast<size_t>(o)] = o;
+  const Grid grid = grid_of(g);
+  tap_offsets(g, grid, s.taps);
   std::fill(dx, dx + g.batch * g.in_positions() * g.cin, T(0));
-  const int64_t chunk = std::max<int64_t>(1, std::min(rows, kGridBudget / std::max<int64_t>(K, 1)));
-  AlignedBuf<T>& col = scratch<T>().grid;
-  col.resize(chunk * K);
-  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
-    const int64_t r1 = std::min(rows, r0 + chunk);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      gemm_strided<T>(false, r1 - r0, K, og, dy + r0 * g.cout + grp * og, g.cout, 1, w + grp * og, 1, g.cout,
-                      col.data(), K);
-      T* dg = dx + grp * cg;
-      for (int64_t r = r0; r < r1; ++r) {
-        const T* src = col.data() + (r - r0) * K;
-        const int64_t b = r / P, p = r % P;
-        const int64_t o2 = p % g.out[2], o1 = (p / g.out[2]) % g.out[1], o0 = p / (g.out[2] * g.out[1]);
-        for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0) {
-          const int64_t i0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dilation[0];
-          for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
-            const int64_t i1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dilation[1];
-            for (int64_t k2 = 0; k2 < g.kernel[2]; ++k2, src += cg) {
-              const int64_t i2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dilation[2];
-              if (i0 < 0 || i0 >= g.in[0] || i1 < 0 || i1 >= g.in[1] || i2 < 0 || i2 >= g.in[2]) continue;
-              T* d = dg + (((b * g.in[0] + i0) * g.in[1] + i1) * g.in[2] + i2) * g.cin;
-              for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
-            }
-          }
+  const auto& kern = tiles::of<T>(tiles::active());
+  const int64_t items = grid_items(g, grid);
+  for (int64_t b0 = 0; b0 < g.batch; b0 += items) {
+    const int64_t nb = std::min(items, g.batch - b0);
+    T* dg = dx + b0 * g.in_positions() * g.cin;
+    if (grid.copy) {
+      s.grid.resize(nb * grid.item(g.cin));
+      dg = s.grid.data();
+      std::fill(dg, dg + nb * grid.item(g.cin), T(0));
+    }
+    for_pieces(nb, 1, nb * P * K * g.cout, [&](int64_t i0, int64_t i1) {
+      TaskScratch<T>& ts = task_scratch<T>();
+      ts.rows.resize(static_cast<size_t>(kBlockRows));
+      ts.cols.resize(kBlockRows * K);
+      for (int64_t r0 = i0 * P; r0 < i1 * P; r0 += kBlockRows) {
+        const int64_t r1 = std::min(i1 * P, r0 + kBlockRows);
+        const T* dyb = dy + (b0 * P + r0) * g.cout;
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          for (int64_t r = r0; r < r1; ++r) ts.rows[static_cast<size_t>(r - r0)] = dyb + (r - r0) * g.cout + grp * og;
+          kern.broadcast(tiles::Broadcast<T>{r1 - r0, K, og, ts.rows.data(), s.offs.data(), wt + grp * og * ldb,
+                                             ldb, ldb, ts.cols.data(), K, false});
+          for_positions(g, grid, r0, r1 - r0, [&](int64_t i, int64_t off) {
+            const T* col = ts.cols.data() + i * K;
+            T* d = dg + off + grp * cg;
+            for (int64_t t = 0; t < taps; ++t) add_values(d + s.taps[static_cast<size_t>(t)], col + t * cg, cg);
+          });
         }
       }
-    }
+    });
+    if (grid.copy) grid_to_input(g, grid, dg, b0, nb, dx);
   }
 }
 
@@ -299,10 +376,12 @@ void backward_input(const Geometry& g, const T* dy, const T* w, T* dx) {
     t.pad[d] = (g.kernel[d] - 1) * g.dilation[d] - g.pad[d];
     if (g.stride[d] != 1 || t.pad[d] < 0) direct = false;
   }
-  if (!direct) return backward_input_col2im(g, dy, w, dx);
+  const int64_t taps = g.kernel_positions(), cg = g.cin_per_group(), og = g.cout_per_group(), VL = vector_lanes<T>();
+  const bool one_vector = cg <= VL && taps * cg >= 2 * VL && !prefers_dot(taps, og, cg, VL);
+  if (!direct || one_vector) return backward_input_col2im(g, dy, w, dx);
   t.cin = g.cout;
   t.cout = g.cin;
-  const int64_t last = g.kernel_positions() - 1, cg = g.cin_per_group(), og = g.cout_per_group();
+  const int64_t last = taps - 1;
   correlate(t, dy, [&](int64_t tap, int64_t f, int64_t c) {
     return w[((last - tap) * cg + c % cg) * g.cout + (c / cg) * og + f];
   }, dx);

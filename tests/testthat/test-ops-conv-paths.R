@@ -96,6 +96,14 @@ test_that("a padded input in several batch blocks, and threads, give the referen
   on.exit(config_set_num_threads(old), add = TRUE)
   two <- conv_with_grads(x, w, g, "float64", padding = "same")
   expect_identical(two, one)
+  # strided: the input-gradient scatters into a padded grid, three items per block
+  w2 <- array(stats::rnorm(3 * 3 * 40 * 16), c(3, 3, 40, 16))
+  g2 <- array(stats::rnorm(5 * 10 * 10 * 16), c(5, 10, 10, 16))
+  want <- ref_conv_grads(x, w2, g2, strides = 2, padding = "same")
+  two <- conv_with_grads(x, w2, g2, "float64", strides = 2, padding = "same")
+  for (part in c("y", "x", "w")) expect_equal(as.vector(two[[part]]), as.vector(want[[part]]), tolerance = 1e-12)
+  config_set_num_threads(1)
+  expect_identical(conv_with_grads(x, w2, g2, "float64", strides = 2, padding = "same"), two)
 })
 
 test_that("the new tiles' gradients match finite differences", {
