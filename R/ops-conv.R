@@ -2,9 +2,6 @@
 # channels_first inputs are transposed to channels-last and back here. The argument
 # helpers (tuples, padding, data format) serve the convolution layers too.
 
-# These checks run on every op call (a ConvLSTM written in R convolves at each
-# timestep), so they call few functions: each call costs about a microsecond here.
-
 # An integer vector of `rank` positive entries from a number or a vector of `rank`
 # numbers (Keras's standardize_tuple).
 conv_tuple <- function(x, rank, arg = rlang::caller_arg(x), call = rlang::caller_env(), min = 1) {
@@ -40,11 +37,7 @@ check_data_format <- function(data_format, arg = rlang::caller_arg(data_format),
 
 # The number of spatial dims of a conv input, checked.
 conv_rank <- function(inputs, arg = "inputs", call = rlang::caller_env()) {
-  n <- if (inherits(inputs, c("recurrent_tensor", "recurrent_variable"))) {
-    length(.Call(`_recurrent_cpp_shape`, inputs))
-  } else {
-    length(dim(inputs))
-  }
+  n <- length(cpp_shape_any(inputs))
   if (n < 3L || n > 5L)
     recurrent_abort(c("{.arg {arg}} must be 3-, 4- or 5-D: (batch, spatial..., channels).",
                       x = "Got {n} dimension{?s}."), call = call)
@@ -112,26 +105,32 @@ with_channels_last <- function(x, data_format, fn) {
 #' op_conv_transpose(array(1, c(1, 3, 1)), array(1, c(2, 1, 1)), strides = 2)
 #' @export
 op_conv <- function(inputs, kernel, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L) {
-  rank <- conv_rank(inputs)
-  strides <- conv_tuple(strides, rank)
-  dilation_rate <- conv_tuple(dilation_rate, rank)
-  code <- padding_code(check_padding(padding, c("valid", "same", "causal")))
-  if (is.null(data_format)) return(.Call(`_recurrent_cpp_conv`, 0L, inputs, kernel, strides, code, dilation_rate))
-  with_channels_last(inputs, check_data_format(data_format), function(x)
-    .Call(`_recurrent_cpp_conv`, 0L, x, kernel, strides, code, dilation_rate))
+  run_conv(0L, inputs, kernel, strides, padding, data_format, dilation_rate, c("valid", "same", "causal"))
 }
 
 #' @rdname op_conv
 #' @export
 op_depthwise_conv <- function(inputs, kernel, strides = 1L, padding = "valid", data_format = NULL,
                               dilation_rate = 1L) {
-  rank <- conv_rank(inputs)
-  strides <- conv_tuple(strides, rank)
-  dilation_rate <- conv_tuple(dilation_rate, rank)
-  padding <- check_padding(padding)
-  data_format <- check_data_format(data_format)
-  with_channels_last(inputs, data_format, function(x)
-    .Call(`_recurrent_cpp_conv`, 1L, x, kernel, strides, padding_code(padding), dilation_rate))
+  run_conv(1L, inputs, kernel, strides, padding, data_format, dilation_rate, c("valid", "same"))
+}
+
+# op_conv() (kind 0) and op_depthwise_conv() (1). The core takes the arguments as given
+# when they are already in its form (channels last, lower-case padding, whole-number
+# strides and dilation) and returns NULL otherwise: then they are checked, with errors
+# naming the argument, and converted here.
+run_conv <- function(kind, inputs, kernel, strides, padding, data_format, dilation_rate, paddings,
+                     call = rlang::caller_env()) {
+  if (is.null(data_format)) {
+    y <- .Call(`_recurrent_cpp_conv`, kind, inputs, kernel, strides, padding, dilation_rate)
+    if (!is.null(y)) return(y)
+  }
+  rank <- conv_rank(inputs, call = call)
+  strides <- conv_tuple(strides, rank, "strides", call)
+  dilation_rate <- conv_tuple(dilation_rate, rank, "dilation_rate", call)
+  padding <- check_padding(padding, paddings, "padding", call)
+  with_channels_last(inputs, check_data_format(data_format, "data_format", call), function(x)
+    .Call(`_recurrent_cpp_conv`, kind, x, kernel, strides, padding, dilation_rate))
 }
 
 #' @rdname op_conv

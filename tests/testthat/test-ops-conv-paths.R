@@ -118,3 +118,24 @@ test_that("the new tiles' gradients match finite differences", {
   expect_grad(function(a, b) op_conv(a, b, strides = 2, padding = "same"), array(rnorm(7 * 6 * 4), c(1, 7, 6, 4)),
               array(rnorm(3 * 2 * 2 * 4), c(3, 2, 2, 4)))
 })
+
+test_that("op_conv() takes its arguments as given or converted, with the same result", {
+  # the core takes channels-last inputs, lower-case padding and whole-number strides as
+  # they are; anything else is checked and converted in R first
+  set.seed(9)
+  x <- array(rnorm(2 * 7 * 6 * 3), c(2, 7, 6, 3))
+  w <- array(rnorm(3 * 2 * 3 * 4), c(3, 2, 3, 4))
+  want <- ref_conv(x, w, strides = c(2, 1), padding = "same", dilation = 1)
+  for (args in list(list(strides = c(2, 1), padding = "same"), list(strides = c(2L, 1L), padding = "SAME"),
+                    list(strides = list(2, 1), padding = "same", data_format = "channels_last"),
+                    list(strides = c(2, 1), padding = "Same", dilation_rate = c(1L, 1L))))
+    expect_equal(as.array(do.call(op_conv, c(list(x, w), args))), want, tolerance = 1e-5)
+  expect_equal(as.array(op_conv(op_convert_to_tensor(x), w, strides = 2L)), ref_conv(x, w, strides = 2),
+               tolerance = 1e-5)
+  expect_error(op_conv(x, w, strides = 1.5), class = "recurrent_error", regexp = "strides")
+  expect_error(op_conv(x, w, strides = NA), class = "recurrent_error", regexp = "strides")
+  expect_error(op_conv(x, w, dilation_rate = c(1, 1, 1)), class = "recurrent_error", regexp = "dilation_rate")
+  expect_error(op_conv(x, w, padding = NA_character_), class = "recurrent_error", regexp = "padding")
+  expect_error(op_depthwise_conv(array(0, c(1, 5, 2)), array(0, c(2, 2, 1)), padding = "causal"),
+               class = "recurrent_error", regexp = "padding")
+})
