@@ -6,7 +6,6 @@
 // Speed: inst/bench/bench-conv.R.
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <vector>
 
 #include "conv.h"
@@ -46,6 +45,7 @@ Scratch<T>& scratch() {
 template <typename T>
 struct TaskScratch {
   std::vector<const T*> rows;
+  std::vector<T*> targets;
   AlignedBuf<T> cols;
 };
 template <typename T>
@@ -265,22 +265,6 @@ void correlate(const Geometry& g, const T* x, Weight wt, T* y) {
   }
 }
 
-// d[0, n) += s[0, n), in 16-byte vectors (every target has them).
-template <typename T>
-void add_values(T* __restrict d, const T* __restrict s, int64_t n) {
-  typedef T V __attribute__((vector_size(16)));
-  constexpr int64_t L = 16 / static_cast<int64_t>(sizeof(T));
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    V a, b;
-    std::memcpy(&a, d + i, sizeof a);
-    std::memcpy(&b, s + i, sizeof b);
-    a += b;
-    std::memcpy(d + i, &a, sizeof a);
-  }
-  for (; i < n; ++i) d[i] += s[i];
-}
-
 // The input-gradient as the columns' gradient scattered back (col2im): per block of
 // output rows and group, dcol (rows, K) = dy (rows, og) times the kernel transposed
 // (og, K) in broadcast tiles K wide, then added where forward read each column: into
@@ -306,7 +290,11 @@ void backward_input_col2im(const Geometry& g, const T* dy, const T* w, T* dx) {
   for (int64_t o = 0; o < og; ++o) s.offs[static_cast<size_t>(o)] = o;
   const Grid grid = grid_of(g);
   tap_offsets(g, grid, s.taps);
-  std::fill(dx, dx + g.batch * g.in_positions() * g.cin, T(0));
+  // dx values no output reads (past the last window, cut off by the stride) stay zero;
+  // the others are written from the grid, or summed in place when there is none
+  bool covered = grid.copy;
+  for (int d = 0; d < 3; ++d) covered = covered && grid.lead[d] + g.in[d] <= grid.dim[d];
+  if (!covered) std::fill(dx, dx + g.batch * g.in_positions() * g.cin, T(0));
   const auto& kern = tiles::of<T>(tiles::active());
   const int64_t items = grid_items(g, grid);
   for (int64_t b0 = 0; b0 < g.batch; b0 += items) {
@@ -320,6 +308,7 @@ void backward_input_col2im(const Geometry& g, const T* dy, const T* w, T* dx) {
     for_pieces(nb, 1, nb * P * K * g.cout, [&](int64_t i0, int64_t i1) {
       TaskScratch<T>& ts = task_scratch<T>();
       ts.rows.resize(static_cast<size_t>(kBlockRows));
+      ts.targets.resize(static_cast<size_t>(kBlockRows));
       ts.cols.resize(kBlockRows * K);
       for (int64_t r0 = i0 * P; r0 < i1 * P; r0 += kBlockRows) {
         const int64_t r1 = std::min(i1 * P, r0 + kBlockRows);
@@ -329,10 +318,9 @@ void backward_input_col2im(const Geometry& g, const T* dy, const T* w, T* dx) {
           kern.broadcast(tiles::Broadcast<T>{r1 - r0, K, og, ts.rows.data(), s.offs.data(), wt + grp * og * ldb,
                                              ldb, ldb, ts.cols.data(), K, false});
           for_positions(g, grid, r0, r1 - r0, [&](int64_t i, int64_t off) {
-            const T* col = ts.cols.data() + i * K;
-            T* d = dg + off + grp * cg;
-            for (int64_t t = 0; t < taps; ++t) add_values(d + s.taps[static_cast<size_t>(t)], col + t * cg, cg);
+            ts.targets[static_cast<size_t>(i)] = dg + off + grp * cg;
           });
+          kern.scatter(tiles::Scatter<T>{r1 - r0, taps, cg, ts.cols.data(), K, ts.targets.data(), s.taps.data()});
         }
       }
     });

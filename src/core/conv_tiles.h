@@ -44,10 +44,22 @@ struct Dot {
   bool acc;
 };
 
+// The columns of m rows added back where they were gathered from (col2im): row i's
+// segment s (len values at cols + i * ldc + s * len) is added at d_rows[i] + d_offs[s].
+template <typename T>
+struct Scatter {
+  int64_t m, segs, len;
+  const T* cols;
+  int64_t ldc;
+  T* const* d_rows;
+  const int64_t* d_offs;
+};
+
 template <typename T>
 struct Kernels {
   void (*broadcast)(const Broadcast<T>&);
   void (*dot)(const Dot<T>&);
+  void (*scatter)(const Scatter<T>&);
 };
 
 struct Table {

@@ -79,6 +79,8 @@ test_that("groups and the strided input-gradient match the plain-R convolution",
   expect_conv_case(conv_case(c(2, 9, 6), c(3, 3, 10), padding = "causal", dilation = 2), "groups")
   expect_conv_case(conv_case(c(2, 9, 7, 4), c(3, 3, 2, 6), strides = 2, padding = "same"), "col2im, groups")
   expect_conv_case(conv_case(c(2, 10, 4), c(4, 4, 7), strides = 3, padding = "same"), "col2im, even kernel")
+  # causal with stride 4: no window reads the last step, whose gradient is zero
+  expect_conv_case(conv_case(c(2, 10, 5), c(3, 5, 6), strides = 4, padding = "causal"), "col2im, unread input")
 })
 
 test_that("a padded input in several batch blocks, and threads, give the reference values", {
