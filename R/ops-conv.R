@@ -67,7 +67,8 @@ with_channels_last <- function(x, data_format, fn) {
 #' `op_separable_conv()` follows that with a 1x1 convolution;
 #' `op_conv_transpose()` is the transposed convolution (the gradient of
 #' `op_conv()` with respect to its input), which upsamples. They run in C++
-#' (im2col and a packed matrix product) with hand-written gradients.
+#' (a direct convolution in register tiles, no im2col matrix) with hand-written
+#' gradients.
 #'
 #' With `data_format = "channels_last"` (the default) `inputs` is
 #' `(batch, spatial..., channels)`. `op_conv()`'s kernel is

@@ -23,7 +23,7 @@ namespace tiles {
 
 namespace baseline {
 #define RECURRENT_VEC_BYTES 16
-#include "conv_tiles_impl.inc"
+#include "conv_tiles_impl.h"
 #undef RECURRENT_VEC_BYTES
 const Table* table() { return &kTable; }
 }  // namespace baseline
@@ -32,7 +32,7 @@ const Table* table() { return &kTable; }
 RECURRENT_TARGET_PUSH("avx2,fma")
 namespace avx2 {
 #define RECURRENT_VEC_BYTES 32
-#include "conv_tiles_impl.inc"
+#include "conv_tiles_impl.h"
 #undef RECURRENT_VEC_BYTES
 const Table* table() { return &kTable; }
 }  // namespace avx2
@@ -41,7 +41,7 @@ RECURRENT_TARGET_POP
 RECURRENT_TARGET_PUSH("avx512f,avx2,fma")
 namespace avx512 {
 #define RECURRENT_VEC_BYTES 64
-#include "conv_tiles_impl.inc"
+#include "conv_tiles_impl.h"
 #undef RECURRENT_VEC_BYTES
 const Table* table() { return &kTable; }
 }  // namespace avx512

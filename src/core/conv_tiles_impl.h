@@ -1,40 +1,22 @@
 // The tiles of conv_tiles.h for one instruction-set level. Included by conv_tiles.cpp once
 // per level, inside the level's namespace and target pragma, with RECURRENT_VEC_BYTES set
 // (16, 32 or 64): the pragma, not the compiler flags, gives the vectors their width.
-// Only builtins and memcpy here, so nothing from the standard library is compiled for a
-// level the CPU may lack.
+// Only builtins and memcpy here (and the kernels' simd.h), so nothing from the standard
+// library is compiled for a level the CPU may lack.
+
+#include "kernels/simd.h"  // the level's vector types (VecOf) and unaligned loads
 
 namespace {
 
-constexpr int kBytes = RECURRENT_VEC_BYTES;
-constexpr int kRegisters = kBytes == 64 ? 32 : 16;  // vector registers (AVX-512: 32)
-
-typedef float vfloat __attribute__((vector_size(RECURRENT_VEC_BYTES)));
-typedef double vdouble __attribute__((vector_size(RECURRENT_VEC_BYTES)));
-template <typename T>
-struct VecOf;
-template <>
-struct VecOf<float> {
-  using type = vfloat;
-};
-template <>
-struct VecOf<double> {
-  using type = vdouble;
-};
+constexpr int kRegisters = kVecBytes == 64 ? 32 : 16;  // vector registers (AVX-512: 32)
 
 template <typename T>
 constexpr int lanes() {
-  return kBytes / static_cast<int>(sizeof(T));
+  return kVecBytes / static_cast<int>(sizeof(T));
 }
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-template <typename V, typename T>
-inline V load(const T* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 // The first `count` lanes from p, the rest zero: never reads past p + count.
 template <typename V, typename T>
 inline V load_part(const T* p, int count) {
@@ -46,7 +28,7 @@ template <typename V, typename T>
 inline void store(T* p, V v, int count, bool acc) {
   constexpr int VL = lanes<T>();
   if (count == VL) {
-    if (acc) v += load<V>(p);
+    if (acc) v += load_unaligned<V>(p);
     std::memcpy(p, &v, sizeof v);
     return;
   }
@@ -69,7 +51,7 @@ constexpr int broadcast_rows(int nq) {
 // group of the product meets them.
 template <typename T>
 constexpr int64_t broadcast_depth(int nq) {
-  return 32768 / (nq * kBytes);
+  return 32768 / (nq * kVecBytes);
 }
 
 // Where a tile sits in the product: columns from j0 (the last of its NQ vectors loaded
@@ -104,7 +86,7 @@ void broadcast_tile(const tiles::Broadcast<T>& a, const T* const* rows, int mval
     V bv[NQ];
 #pragma GCC unroll 4
     for (int q = 0; q < NQ; ++q)
-      bv[q] = (kPart && q == NQ - 1) ? load_part<V>(b + q * VL, sp.part) : load<V>(b + q * VL);
+      bv[q] = (kPart && q == NQ - 1) ? load_part<V>(b + q * VL, sp.part) : load_unaligned<V>(b + q * VL);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const T av = r[i][off];
@@ -225,10 +207,10 @@ void dot_tile(const tiles::Dot<T>& a, const T* const* rows, int mvalid, const T*
     for (int64_t e = 0; e < full; e += VL) {
       V bv[NC];
 #pragma GCC unroll 4
-      for (int j = 0; j < NC; ++j) bv[j] = load<V>(bc[j] + e);
+      for (int j = 0; j < NC; ++j) bv[j] = load_unaligned<V>(bc[j] + e);
 #pragma GCC unroll 32
       for (int i = 0; i < MR; ++i) {
-        const V av = load<V>(ar[i] + e);
+        const V av = load_unaligned<V>(ar[i] + e);
 #pragma GCC unroll 4
         for (int j = 0; j < NC; ++j) s[i][j] += av * bv[j];
       }
@@ -295,7 +277,7 @@ void scatter_add(const tiles::Scatter<T>& a) {
       T* d = a.d_rows[i] + a.d_offs[s];
       int64_t e = 0;
       for (; e + VL <= a.len; e += VL) {
-        const V v = load<V>(d + e) + load<V>(col + e);
+        const V v = load_unaligned<V>(d + e) + load_unaligned<V>(col + e);
         std::memcpy(d + e, &v, sizeof v);
       }
       for (; e < a.len; ++e) d[e] += col[e];
@@ -303,7 +285,7 @@ void scatter_add(const tiles::Scatter<T>& a) {
   }
 }
 
-const tiles::Table kTable = {kBytes, {&broadcast_product<float>, &dot_product<float>, &scatter_add<float>},
+const tiles::Table kTable = {kVecBytes, {&broadcast_product<float>, &dot_product<float>, &scatter_add<float>},
                              {&broadcast_product<double>, &dot_product<double>, &scatter_add<double>}};
 
 }  // namespace
