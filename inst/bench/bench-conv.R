@@ -11,12 +11,8 @@
 # torch time / our time (> 1: we are faster). Ours take channels-last inputs, torch
 # its native channels-first ones.
 
-suppressPackageStartupMessages(library(recurrent))
 source(if (file.exists("inst/bench/bench-helpers.R")) "inst/bench/bench-helpers.R" else
          system.file("bench", "bench-helpers.R", package = "recurrent"))
-cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
-with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
-gradients <- utils::getFromNamespace("gradients", "recurrent")
 
 # rank, batch, length (or height = width), in channels, filters, kernel, padding
 shapes <- list(

@@ -1,6 +1,11 @@
-# What the benchmarks against PyTorch share (bench-rnn.R, bench-conv.R): the clock,
-# best-of-several timing, the PyTorch script's run and the machine's CPU. Sourced by
-# them; not a benchmark itself.
+# What the benchmarks against PyTorch share (bench-rnn.R, bench-conv.R): the package
+# and the internals they time through, the clock, best-of-several timing, the PyTorch
+# script's run and the machine's CPU. Sourced by them; not a benchmark itself.
+
+suppressPackageStartupMessages(library(recurrent))
+cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
+with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
+gradients <- utils::getFromNamespace("gradients", "recurrent")
 
 # A file of inst/bench/: from the source tree when run there, else the installed copy.
 bench_file <- function(name) {

@@ -11,13 +11,9 @@
 # Our kernels are single-threaded; `threads` only affects PyTorch (and its BLAS).
 # Times are process CPU time with threads = 1, wall time otherwise (bench-helpers.R).
 
-suppressPackageStartupMessages(library(recurrent))
 source(if (file.exists("inst/bench/bench-helpers.R")) "inst/bench/bench-helpers.R" else
          system.file("bench", "bench-helpers.R", package = "recurrent"))
 fused_rnn <- utils::getFromNamespace("fused_rnn", "recurrent")
-cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
-with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
-gradients <- utils::getFromNamespace("gradients", "recurrent")
 
 args <- commandArgs(trailingOnly = TRUE)
 threads <- if (length(args) >= 1) as.integer(args[1]) else 1L

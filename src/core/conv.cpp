@@ -120,19 +120,13 @@ Tensor run(const conv::Geometry& g, const Tensor& x, const Tensor& w, bool trans
       using T = decltype(tag);
       if (need_x) {
         gx = Tensor::empty(xd.shape(), xd.dtype());
-        if (transposed) {
-          conv::forward<T>(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
-        } else {
-          conv::backward_input<T>(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
-        }
+        (transposed ? conv::forward<T> : conv::backward_input<T>)(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
       }
-      if (need_w) {
+      if (need_w) {  // the forward convolution's input and output gradient, whichever op this is
         gw = Tensor::empty(wd.shape(), wd.dtype());
-        if (transposed) {
-          conv::backward_kernel<T>(g, gy.data<T>(), xd.data<T>(), gw.data<T>());
-        } else {
-          conv::backward_kernel<T>(g, xd.data<T>(), gy.data<T>(), gw.data<T>());
-        }
+        const T* input = (transposed ? gy : xd).template data<T>();
+        const T* output_grad = (transposed ? xd : gy).template data<T>();
+        conv::backward_kernel<T>(g, input, output_grad, gw.data<T>());
       }
       return 0;
     });
