@@ -10,6 +10,29 @@
 # RECURRENT_PYTHON for another interpreter) on the same shapes, and prints the ratio
 # torch time / our time (> 1: we are faster). Ours take channels-last inputs, torch
 # its native channels-first ones.
+#
+# Measured 2026-12-08 with `R_LIBS=<lib> Rscript inst/bench/bench-conv.R` (one run) on an
+# "AMD EPYC" (/proc/cpuinfo; its flags include avx512f and avx512_vp2intersect, as on
+# Zen 5; 2 vCPUs of a VM shared with other jobs), our kernels at the avx512 level, one
+# thread; torch 1.13.0a0 (Debian python3-torch 1.13.1) with
+# torch.set_num_threads(1), OpenBLAS 0.3.21 (libopenblas0-openmp) as libblas.so.3 and
+# oneDNN 2.6 (libdnnl), which runs its convolutions (torch's profiler shows
+# aten::mkldnn_convolution):
+#
+#   shape                          ours fwd  fwd+bwd (ms)   torch fwd  fwd+bwd   ratio fwd  fwd+bwd
+#   1D B32 S64 C1 F16 K3 same        0.0117   0.0664           0.0254    0.205        2.17     3.09
+#   1D B32 S128 C8 F32 K3 same       0.0469   0.281            1.18      2.59        25.2      9.21
+#   1D B64 S256 C32 F64 K5 valid     1.63     6.00            15.3      24.8          9.39     4.13
+#   2D B160 S16 C1 F64 K3 same       0.500    3.25            55.6      28.3        111        8.71
+#   2D B16 S16 C16 F64 K3 same       0.406    1.39             0.502     1.62         1.23     1.17
+#   2D B8 S32 C32 F128 K3 same       3.13    10.4              3.18     10.7          1.02     1.03
+#   2D B64 S32 C3 F32 K3 valid       0.500    4.00             0.784     7.00         1.57     1.75
+#
+# The machine is shared: runs minutes apart moved single ratios by about 10% (the
+# 2D C32 F128 one between 1.02 and 1.16). Torch's forward without gradients took far
+# longer than its forward+backward on the three shapes with ratios above 9, in every
+# run. Our forward reaches about 200 GFLOP/s where the channels fill the vectors,
+# some 87% of one core's 230 GFLOP/s (2 x 16 float32 FMAs a cycle).
 
 source(if (file.exists("inst/bench/bench-helpers.R")) "inst/bench/bench-helpers.R" else
          system.file("bench", "bench-helpers.R", package = "recurrent"))
