@@ -1,9 +1,9 @@
-// The convolution kernels of conv.h. A direct convolution: register tiles (conv_tiles.h)
-// read the input where it lies, in a zero-padded copy when the geometry pads, so no
-// im2col matrix is made; the input-gradient of a stride-1 convolution is a direct
-// convolution too. Only the input-gradient of a strided convolution goes through a
-// matrix product scattered back (col2im). 1x1 convolutions are plain products.
-// Speed: inst/bench/bench-conv.R.
+// The convolution kernels of conv.h, as a direct convolution: register tiles
+// (conv_tiles.h) read the input where it lies, in a zero-padded copy when the geometry
+// pads, so no im2col matrix is made. The input-gradient is the correlation of dy with the
+// flipped kernel (stride 1), or the columns' gradient added back where they were read
+// (col2im: strides, and where that correlation's tiles would be one vector wide). 1x1
+// convolutions are plain products. Speed: inst/bench/bench-conv.R.
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -66,7 +66,9 @@ int64_t task_count(int64_t work, int64_t units) {
 template <typename Fn>
 void for_pieces(int64_t n, int64_t unit, int64_t work, Fn fn) {
   const int64_t units = (n + unit - 1) / unit, tasks = task_count(work, units);
-  auto piece = [&](int64_t t) { fn(std::min(n, units * t / tasks * unit), std::min(n, units * (t + 1) / tasks * unit)); };
+  auto piece = [&](int64_t t) {
+    fn(std::min(n, units * t / tasks * unit), std::min(n, units * (t + 1) / tasks * unit));
+  };
   if (tasks <= 1) return piece(0);
   parallel_for(tasks, piece);
 }
