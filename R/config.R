@@ -110,8 +110,9 @@ config_is_interactive_logging_enabled <- function() the$interactive_logging
 #'
 #' With more than one thread, the large matrix products (the input projection,
 #' the per-timestep recurrent product when it is big enough, the weight
-#' gradients) and the gate computations over the batch rows are split between
-#' the threads. Small problems stay on one thread, where waking the others
+#' gradients), the gate computations over the batch rows and large
+#' convolutions (by output rows, or by kernel rows for the kernel's gradient)
+#' are split between the threads. Small problems stay on one thread, where waking the others
 #' would cost more than it saves. The split never changes the order in which a
 #' value is summed, so results are the same with any number of threads.
 #' Between the pieces of a kernel the extra threads wait for more work by

@@ -35,6 +35,26 @@ join_channels <- function(batch, spatial, channels, data_format) {
   else c(list(batch, channels), spatial)
 }
 
+# Sets the layer's `<weight>_initializer`, `_regularizer` and `_constraint` fields from
+# the variables of those names in `env` (initialize()'s arguments), each checked and
+# named in errors by its getter.
+set_weight_options <- function(layer, env, weights) {
+  getters <- list(initializer = get_initializer, regularizer = get_regularizer, constraint = get_constraint)
+  for (w in weights)
+    for (kind in names(getters)) {
+      nm <- paste0(w, "_", kind)
+      layer[[nm]] <- getters[[kind]](get(nm, envir = env), nm, call = NULL)
+    }
+}
+
+# A rank of a convolution family: Keras's class name, module and rank; `...` adds
+# private fields.
+conv_class <- function(classname, base, rank, module, ...) {
+  keras_class <- paste0("keras.src.layers.convolutional.", module, ".", classname)
+  R6::R6Class(classname, inherit = base, lock_objects = FALSE,
+              private = list(.rank = rank, .s3_class = keras_class, ...))
+}
+
 check_conv_input_shape <- function(layer, s, rank) {
   if (length(s) != rank + 2L)
     recurrent_abort(c("Inputs to {.val {layer$name}} must be {rank + 2}-D: (batch, {if (rank == 1) 'steps' else 'spatial...'}, channels).",
@@ -80,12 +100,7 @@ BaseConv <- R6::R6Class("BaseConv",
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
       self$use_bias <- check_flag(use_bias, "use_bias", call = NULL)
-      self$kernel_initializer <- get_initializer(kernel_initializer, "kernel_initializer", call = NULL)
-      self$bias_initializer <- get_initializer(bias_initializer, "bias_initializer", call = NULL)
-      self$kernel_regularizer <- get_regularizer(kernel_regularizer, "kernel_regularizer", call = NULL)
-      self$bias_regularizer <- get_regularizer(bias_regularizer, "bias_regularizer", call = NULL)
-      self$kernel_constraint <- get_constraint(kernel_constraint, "kernel_constraint", call = NULL)
-      self$bias_constraint <- get_constraint(bias_constraint, "bias_constraint", call = NULL)
+      set_weight_options(self, environment(), c("kernel", "bias"))
     },
 
     build = function(input_shape) {
@@ -153,13 +168,9 @@ BaseConv <- R6::R6Class("BaseConv",
   )
 )
 
-Conv1D <- R6::R6Class("Conv1D", inherit = BaseConv, lock_objects = FALSE,
-  private = list(.rank = 1L, .paddings = c("valid", "same", "causal"),
-                 .s3_class = "keras.src.layers.convolutional.conv1d.Conv1D"))
-Conv2D <- R6::R6Class("Conv2D", inherit = BaseConv, lock_objects = FALSE,
-  private = list(.rank = 2L, .s3_class = "keras.src.layers.convolutional.conv2d.Conv2D"))
-Conv3D <- R6::R6Class("Conv3D", inherit = BaseConv, lock_objects = FALSE,
-  private = list(.rank = 3L, .s3_class = "keras.src.layers.convolutional.conv3d.Conv3D"))
+Conv1D <- conv_class("Conv1D", BaseConv, 1L, "conv1d", .paddings = c("valid", "same", "causal"))
+Conv2D <- conv_class("Conv2D", BaseConv, 2L, "conv2d")
+Conv3D <- conv_class("Conv3D", BaseConv, 3L, "conv3d")
 
 # ---- transposed convolution ---------------------------------------------------------------
 
@@ -202,12 +213,9 @@ BaseConvTranspose <- R6::R6Class("BaseConvTranspose",
   )
 )
 
-Conv1DTranspose <- R6::R6Class("Conv1DTranspose", inherit = BaseConvTranspose, lock_objects = FALSE,
-  private = list(.rank = 1L, .s3_class = "keras.src.layers.convolutional.conv1d_transpose.Conv1DTranspose"))
-Conv2DTranspose <- R6::R6Class("Conv2DTranspose", inherit = BaseConvTranspose, lock_objects = FALSE,
-  private = list(.rank = 2L, .s3_class = "keras.src.layers.convolutional.conv2d_transpose.Conv2DTranspose"))
-Conv3DTranspose <- R6::R6Class("Conv3DTranspose", inherit = BaseConvTranspose, lock_objects = FALSE,
-  private = list(.rank = 3L, .s3_class = "keras.src.layers.convolutional.conv3d_transpose.Conv3DTranspose"))
+Conv1DTranspose <- conv_class("Conv1DTranspose", BaseConvTranspose, 1L, "conv1d_transpose")
+Conv2DTranspose <- conv_class("Conv2DTranspose", BaseConvTranspose, 2L, "conv2d_transpose")
+Conv3DTranspose <- conv_class("Conv3DTranspose", BaseConvTranspose, 3L, "conv3d_transpose")
 
 # ---- depthwise and separable ---------------------------------------------------------------
 
@@ -268,10 +276,8 @@ BaseDepthwiseConv <- R6::R6Class("BaseDepthwiseConv",
   )
 )
 
-DepthwiseConv1D <- R6::R6Class("DepthwiseConv1D", inherit = BaseDepthwiseConv, lock_objects = FALSE,
-  private = list(.rank = 1L, .s3_class = "keras.src.layers.convolutional.depthwise_conv1d.DepthwiseConv1D"))
-DepthwiseConv2D <- R6::R6Class("DepthwiseConv2D", inherit = BaseDepthwiseConv, lock_objects = FALSE,
-  private = list(.rank = 2L, .s3_class = "keras.src.layers.convolutional.depthwise_conv2d.DepthwiseConv2D"))
+DepthwiseConv1D <- conv_class("DepthwiseConv1D", BaseDepthwiseConv, 1L, "depthwise_conv1d")
+DepthwiseConv2D <- conv_class("DepthwiseConv2D", BaseDepthwiseConv, 2L, "depthwise_conv2d")
 
 BaseSeparableConv <- R6::R6Class("BaseSeparableConv",
   inherit = BaseConv,
@@ -292,12 +298,7 @@ BaseSeparableConv <- R6::R6Class("BaseSeparableConv",
                        activity_regularizer = activity_regularizer, bias_constraint = bias_constraint, ...)
       self$kernel_initializer <- self$kernel_regularizer <- self$kernel_constraint <- NULL
       self$depth_multiplier <- check_count(depth_multiplier, "depth_multiplier", call = NULL, min = 1)
-      self$depthwise_initializer <- get_initializer(depthwise_initializer, "depthwise_initializer", call = NULL)
-      self$pointwise_initializer <- get_initializer(pointwise_initializer, "pointwise_initializer", call = NULL)
-      self$depthwise_regularizer <- get_regularizer(depthwise_regularizer, "depthwise_regularizer", call = NULL)
-      self$pointwise_regularizer <- get_regularizer(pointwise_regularizer, "pointwise_regularizer", call = NULL)
-      self$depthwise_constraint <- get_constraint(depthwise_constraint, "depthwise_constraint", call = NULL)
-      self$pointwise_constraint <- get_constraint(pointwise_constraint, "pointwise_constraint", call = NULL)
+      set_weight_options(self, environment(), c("depthwise", "pointwise"))
     },
     build = function(input_shape) {
       s <- as_shape_list(input_shape)
@@ -336,10 +337,8 @@ BaseSeparableConv <- R6::R6Class("BaseSeparableConv",
   )
 )
 
-SeparableConv1D <- R6::R6Class("SeparableConv1D", inherit = BaseSeparableConv, lock_objects = FALSE,
-  private = list(.rank = 1L, .s3_class = "keras.src.layers.convolutional.separable_conv1d.SeparableConv1D"))
-SeparableConv2D <- R6::R6Class("SeparableConv2D", inherit = BaseSeparableConv, lock_objects = FALSE,
-  private = list(.rank = 2L, .s3_class = "keras.src.layers.convolutional.separable_conv2d.SeparableConv2D"))
+SeparableConv1D <- conv_class("SeparableConv1D", BaseSeparableConv, 1L, "separable_conv1d")
+SeparableConv2D <- conv_class("SeparableConv2D", BaseSeparableConv, 2L, "separable_conv2d")
 
 # ---- constructors -----------------------------------------------------------------------------
 

@@ -6,19 +6,22 @@
 # numbers (Keras's standardize_tuple).
 conv_tuple <- function(x, rank, arg = rlang::caller_arg(x), call = rlang::caller_env(), min = 1) {
   if (is.list(x)) x <- unlist(x)
-  if (!is.numeric(x) || !(length(x) %in% c(1L, rank)) || anyNA(x) || any(x != trunc(x)) || any(x < min)) {
+  n <- length(x)
+  if (!is.numeric(x) || (n != 1L && n != rank) || anyNA(x) || any(x != trunc(x)) || any(x < min)) {
     what <- if (min >= 1) "positive whole number" else "non-negative whole number"
     abort_must_be(x, paste0("a ", what, " or ", rank, " of them"), arg, call)
   }
-  as.integer(rep_len(x, rank))
+  if (n == rank) as.integer(x) else rep.int(as.integer(x), rank)
 }
 
 # "valid", "same" (and "causal" where allowed), case-insensitive as in Keras.
 check_padding <- function(padding, allowed = c("valid", "same"), arg = rlang::caller_arg(padding),
                           call = rlang::caller_env()) {
-  if (!is.character(padding) || length(padding) != 1L || is.na(padding) || !(tolower(padding) %in% allowed))
+  if (is.character(padding) && length(padding) == 1L && !is.na(match(padding, allowed))) return(padding)
+  p <- if (is.character(padding) && length(padding) == 1L) tolower(padding) else NA_character_
+  if (is.na(p) || is.na(match(p, allowed)))
     abort_must_be(padding, paste0("one of ", paste0('"', allowed, '"', collapse = ", ")), arg, call)
-  tolower(padding)
+  p
 }
 
 padding_code <- function(padding) match(padding, c("valid", "same", "causal")) - 1L
@@ -42,7 +45,7 @@ conv_rank <- function(inputs, arg = "inputs", call = rlang::caller_env()) {
 }
 
 cpp_shape_any <- function(x) {
-  if (inherits(x, "recurrent_tensor") || inherits(x, "recurrent_variable")) return(cpp_shape(x))
+  if (inherits(x, c("recurrent_tensor", "recurrent_variable"))) return(.Call(`_recurrent_cpp_shape`, x))
   d <- dim(x)
   if (is.null(d)) length(x) else d
 }
@@ -64,7 +67,8 @@ with_channels_last <- function(x, data_format, fn) {
 #' `op_separable_conv()` follows that with a 1x1 convolution;
 #' `op_conv_transpose()` is the transposed convolution (the gradient of
 #' `op_conv()` with respect to its input), which upsamples. They run in C++
-#' (im2col and a packed matrix product) with hand-written gradients.
+#' (a direct convolution in register tiles, no im2col matrix) with hand-written
+#' gradients.
 #'
 #' With `data_format = "channels_last"` (the default) `inputs` is
 #' `(batch, spatial..., channels)`. `op_conv()`'s kernel is
@@ -102,26 +106,32 @@ with_channels_last <- function(x, data_format, fn) {
 #' op_conv_transpose(array(1, c(1, 3, 1)), array(1, c(2, 1, 1)), strides = 2)
 #' @export
 op_conv <- function(inputs, kernel, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L) {
-  rank <- conv_rank(inputs)
-  strides <- conv_tuple(strides, rank)
-  dilation_rate <- conv_tuple(dilation_rate, rank)
-  padding <- check_padding(padding, c("valid", "same", "causal"))
-  data_format <- check_data_format(data_format)
-  with_channels_last(inputs, data_format, function(x)
-    .Call(`_recurrent_cpp_conv`, 0L, x, kernel, strides, padding_code(padding), dilation_rate))
+  run_conv(0L, inputs, kernel, strides, padding, data_format, dilation_rate, c("valid", "same", "causal"))
 }
 
 #' @rdname op_conv
 #' @export
 op_depthwise_conv <- function(inputs, kernel, strides = 1L, padding = "valid", data_format = NULL,
                               dilation_rate = 1L) {
-  rank <- conv_rank(inputs)
-  strides <- conv_tuple(strides, rank)
-  dilation_rate <- conv_tuple(dilation_rate, rank)
-  padding <- check_padding(padding)
-  data_format <- check_data_format(data_format)
-  with_channels_last(inputs, data_format, function(x)
-    .Call(`_recurrent_cpp_conv`, 1L, x, kernel, strides, padding_code(padding), dilation_rate))
+  run_conv(1L, inputs, kernel, strides, padding, data_format, dilation_rate, c("valid", "same"))
+}
+
+# op_conv() (kind 0) and op_depthwise_conv() (1). The core takes the arguments as given
+# when they are already in its form (channels last, lower-case padding, whole-number
+# strides and dilation) and returns NULL otherwise: then they are checked, with errors
+# naming the argument, and converted here.
+run_conv <- function(kind, inputs, kernel, strides, padding, data_format, dilation_rate, paddings,
+                     call = rlang::caller_env()) {
+  if (is.null(data_format)) {
+    y <- .Call(`_recurrent_cpp_conv`, kind, inputs, kernel, strides, padding, dilation_rate)
+    if (!is.null(y)) return(y)
+  }
+  rank <- conv_rank(inputs, call = call)
+  strides <- conv_tuple(strides, rank, "strides", call)
+  dilation_rate <- conv_tuple(dilation_rate, rank, "dilation_rate", call)
+  padding <- check_padding(padding, paddings, "padding", call)
+  with_channels_last(inputs, check_data_format(data_format, "data_format", call), function(x)
+    .Call(`_recurrent_cpp_conv`, kind, x, kernel, strides, padding, dilation_rate))
 }
 
 #' @rdname op_conv

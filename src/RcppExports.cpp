@@ -31,7 +31,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_conv
-SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, int padding, SEXP dilation);
+SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, SEXP padding, SEXP dilation);
 RcppExport SEXP _recurrent_cpp_conv(SEXP kindSEXP, SEXP xSEXP, SEXP kernelSEXP, SEXP stridesSEXP, SEXP paddingSEXP, SEXP dilationSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -39,7 +39,7 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< SEXP >::type x(xSEXP);
     Rcpp::traits::input_parameter< SEXP >::type kernel(kernelSEXP);
     Rcpp::traits::input_parameter< SEXP >::type strides(stridesSEXP);
-    Rcpp::traits::input_parameter< int >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type padding(paddingSEXP);
     Rcpp::traits::input_parameter< SEXP >::type dilation(dilationSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_conv(kind, x, kernel, strides, padding, dilation));
     return rcpp_result_gen;

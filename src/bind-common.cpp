@@ -13,14 +13,28 @@ DType g_default_float = DType::Float32;
 
 // R sees only small handles, so its collector does not feel the tensor buffers behind
 // them; once they grow past a budget we ask R to collect, and raise the budget to twice
-// what survives so that a large working set does not trigger a collection per op.
-int64_t g_gc_budget = int64_t(512) << 20;
+// what survives so that a large working set does not trigger a collection per op. A
+// minor collection (R's gc(full = FALSE): a millisecond or two) frees the handles of
+// recent results, where nearly all dead tensors are; a full one (about 50 ms with this
+// package loaded) runs only when that leaves over half the budget live. Cheap
+// collections allow a small budget, and a small budget keeps reusing the same memory:
+// memory the process has not touched yet costs a page fault per 4 KB, about 16 us each
+// on the VM of inst/bench/bench-conv.R (4 ms per MB of output).
+constexpr int64_t kMinGcBudget = int64_t(128) << 20;
+int64_t g_gc_budget = kMinGcBudget;
 
 void maybe_collect() {
   if (recurrent::core::live_buffer_bytes() <= g_gc_budget) return;
-  R_gc();
-  const int64_t live = recurrent::core::live_buffer_bytes();
-  g_gc_budget = std::max<int64_t>(int64_t(512) << 20, 2 * live);
+  static SEXP minor = [] {
+    SEXP f = Rf_ScalarLogical(FALSE);
+    SEXP call = Rf_lang4(Rf_install("gc"), f, f, f);  // gc(verbose, reset, full)
+    R_PreserveObject(call);
+    return call;
+  }();
+  int failed = 0;
+  R_tryEvalSilent(minor, R_BaseEnv, &failed);
+  if (failed || recurrent::core::live_buffer_bytes() > g_gc_budget / 2) R_gc();
+  g_gc_budget = std::max<int64_t>(kMinGcBudget, 2 * recurrent::core::live_buffer_bytes());
 }
 
 void finalize_handle(SEXP p) {

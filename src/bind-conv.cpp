@@ -1,5 +1,8 @@
-// Entry points for convolution and pooling (core/conv.h). Padding arrives as a code:
-// 0 "valid", 1 "same", 2 "causal"; strides, dilation and sizes one entry per spatial dim.
+// Entry points for convolution and pooling (core/conv.h). Padding arrives as a code
+// (0 "valid", 1 "same", 2 "causal"), or as its name for cpp_conv(); strides, dilation and
+// sizes one entry per spatial dim.
+#include <cmath>
+
 #include "bind-common.h"
 #include "core/conv.h"
 
@@ -37,14 +40,53 @@ bind::Inputs operands(SEXP x, SEXP kernel) {
   return {bind::as_tensor(x, tk), tk};
 }
 
+// Strides or dilation as the user gave them, when already in the form the core takes:
+// one whole number of at least 1, or one per spatial dim. Empty otherwise.
+std::vector<int64_t> plain_sizes(SEXP v, int rank) {
+  const R_xlen_t n = Rf_xlength(v);
+  if ((TYPEOF(v) != INTSXP && TYPEOF(v) != REALSXP) || (n != 1 && n != rank)) return {};
+  std::vector<int64_t> out;
+  for (int d = 0; d < rank; ++d) {
+    const R_xlen_t i = n == 1 ? 0 : d;
+    const double s = TYPEOF(v) == REALSXP ? REAL(v)[i] : INTEGER(v)[i] == NA_INTEGER ? -1.0 : INTEGER(v)[i];
+    if (!(s >= 1 && s <= 1e9) || s != std::floor(s)) return {};
+    out.push_back(static_cast<int64_t>(s));
+  }
+  return out;
+}
+
+// The padding code of "valid", "same" or (if allowed) "causal" spelled so; -1 otherwise.
+int plain_padding(SEXP p, bool causal) {
+  if (TYPEOF(p) != STRSXP || Rf_xlength(p) != 1 || STRING_ELT(p, 0) == NA_STRING) return -1;
+  const std::string s = CHAR(STRING_ELT(p, 0));
+  if (s == "valid") return 0;
+  if (s == "same") return 1;
+  return causal && s == "causal" ? 2 : -1;
+}
+
+// The spatial dims of a conv input (tensor, variable or R array); 0 for anything else.
+int spatial_rank(SEXP x) {
+  if (bind::is_tensor_handle(x) || TYPEOF(x) == ENVSXP) return bind::as_tensor(x).ndim() - 2;
+  if (TYPEOF(x) != REALSXP && TYPEOF(x) != INTSXP && TYPEOF(x) != LGLSXP) return 0;
+  return Rf_length(Rf_getAttrib(x, R_DimSymbol)) - 2;
+}
+
 }  // namespace
 
-// kind: 0 conv, 1 depthwise conv.
+// kind: 0 conv, 1 depthwise conv. op_conv() calls this with the user's arguments as
+// given; when one of them is not in the form the core takes (channels-last inputs of
+// 1-3 spatial dims, padding spelled in lower case, strides and dilation whole numbers),
+// it returns NULL and R checks and converts them, explaining what is wrong. The R
+// checks cost about as much as a small convolution (inst/bench/bench-conv.R).
 // [[Rcpp::export(rng = false)]]
-SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, int padding, SEXP dilation) {
-  const std::vector<int64_t> st = sizes(strides), dil = sizes(dilation);
-  const std::string pad = padding_name(padding);
-  return bind::run_op("conv", bind::params(kind, st, padding, dil), operands(x, kernel),
+SEXP cpp_conv(int kind, SEXP x, SEXP kernel, SEXP strides, SEXP padding, SEXP dilation) {
+  const int rank = spatial_rank(x);
+  if (rank < 1 || rank > 3) return R_NilValue;
+  const std::vector<int64_t> st = plain_sizes(strides, rank), dil = plain_sizes(dilation, rank);
+  const int code = plain_padding(padding, kind == 0);
+  if (st.empty() || dil.empty() || code < 0) return R_NilValue;
+  const std::string pad = padding_name(code);
+  return bind::run_op("conv", bind::params(kind, st, code, dil), operands(x, kernel),
                       [kind, st, pad, dil](const bind::Inputs& in) {
                         return kind == 0 ? ops::conv(in[0], in[1], st, pad, dil)
                                          : ops::depthwise_conv(in[0], in[1], st, pad, dil);

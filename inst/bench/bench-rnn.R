@@ -9,13 +9,11 @@
 # torch time / our time (> 1: we are faster). Flops: 2 B T (I + H) k H with k = 4
 # (LSTM), 3 (GRU), 1 (SimpleRNN); three times that for forward+backward.
 # Our kernels are single-threaded; `threads` only affects PyTorch (and its BLAS).
-# Times are process CPU time with threads = 1, wall time otherwise (see best_time).
+# Times are process CPU time with threads = 1, wall time otherwise (bench-helpers.R).
 
-suppressPackageStartupMessages(library(recurrent))
+source(if (file.exists("inst/bench/bench-helpers.R")) "inst/bench/bench-helpers.R" else
+         system.file("bench", "bench-helpers.R", package = "recurrent"))
 fused_rnn <- utils::getFromNamespace("fused_rnn", "recurrent")
-cpp_variable <- utils::getFromNamespace("cpp_variable", "recurrent")
-with_gradient_recording <- utils::getFromNamespace("with_gradient_recording", "recurrent")
-gradients <- utils::getFromNamespace("gradients", "recurrent")
 
 args <- commandArgs(trailingOnly = TRUE)
 threads <- if (length(args) >= 1) as.integer(args[1]) else 1L
@@ -26,35 +24,7 @@ shapes <- if (length(args) >= 2) {
 }
 cells <- c(lstm = 4L, gru = 3L, simple = 1L)
 
-# Process CPU time with one thread (this machine is shared: wall time would count
-# other people's work), wall time with more. Each measurement loops until it lasts
-# 50 ms or more (timer resolution); the result is the best per-call time.
-clock <- if (threads == 1) {
-  function() { p <- proc.time(); p[["user.self"]] + p[["sys.self"]] }
-} else {
-  function() proc.time()[["elapsed"]]
-}
-best_time <- function(fn, min_total = 1, min_reps = 3, max_reps = 30) {
-  fn()  # warm-up
-  n <- 1
-  repeat {
-    t0 <- clock()
-    for (i in seq_len(n)) fn()
-    el <- clock() - t0
-    if (el >= 0.05) break
-    n <- n * 2
-  }
-  times <- el / n
-  total <- el
-  while (length(times) < min_reps || (total < min_total && length(times) < max_reps)) {
-    t0 <- clock()
-    for (i in seq_len(n)) fn()
-    el <- clock() - t0
-    times <- c(times, el / n)
-    total <- total + el
-  }
-  min(times)
-}
+clock <- bench_clock(threads)
 
 bench_ours <- function(cell, B, T, I, H) {
   k <- cells[[cell]]
@@ -72,24 +42,12 @@ bench_ours <- function(cell, B, T, I, H) {
     })
   }
   invisible(gc())
-  c(fwd = best_time(fwd), fwdbwd = best_time(fwdbwd))
+  c(fwd = best_time(fwd, clock), fwdbwd = best_time(fwdbwd, clock))
 }
 
 run_torch <- function() {
-  py <- Sys.getenv("RECURRENT_PYTHON", "/usr/bin/python3")
-  script <- file.path("inst", "bench", "bench_rnn_torch.py")  # run from the source tree
-  if (!file.exists(script)) script <- system.file("bench", "bench_rnn_torch.py", package = "recurrent")
-  shape_args <- vapply(shapes, paste, character(1), collapse = ",")
-  out <- tryCatch(system2(py, c(shQuote(script), threads, shape_args), stdout = TRUE, stderr = TRUE),
-                  error = function(e) character(), warning = function(w) character())
-  header <- grep("^#", out, value = TRUE)
-  rows <- grep("^(lstm|gru|simple),", out, value = TRUE)
-  if (!length(rows)) {
-    message("PyTorch benchmark did not run (", py, "): ", paste(utils::tail(out, 3), collapse = " "))
-    return(list(header = header, data = NULL))
-  }
-  d <- utils::read.csv(text = c("cell,B,T,I,H,fwd_s,fwdbwd_s", rows))
-  list(header = header, data = d)
+  run_torch_bench("bench_rnn_torch.py", c(threads, vapply(shapes, paste, character(1), collapse = ",")),
+                  "^(lstm|gru|simple),", c("cell", "B", "T", "I", "H", "fwd_s", "fwdbwd_s"))
 }
 
 cat(sprintf("# recurrent %s, float32, our threads 1; torch threads %d; clock: %s\n",

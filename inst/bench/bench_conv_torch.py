@@ -4,69 +4,22 @@
 input and the weight of sum(output)) on CPU in float32; prints CSV lines
 rank,B,S,C,F,K,pad,fwd_s,fwdbwd_s (S: sequence length, or height = width).
 Usage: python3 bench_conv_torch.py threads rank,B,S,C,F,K,pad ...
-Inputs are channels-first, torch's native layout. Times are process CPU time with one
-thread. Debian's python3-torch calls BLAS through libblas.so.3: install
-libopenblas0-openmp first, or it runs on the reference BLAS.
+Inputs are channels-first, torch's native layout. Debian's python3-torch calls BLAS
+through libblas.so.3: install libopenblas0-openmp first, or it runs on the reference
+BLAS (its convolutions themselves mostly run in oneDNN, libdnnl).
 """
 import os
 import sys
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
-os.environ["OMP_NUM_THREADS"] = str(threads)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_torch_common as common  # noqa: E402
 
-import time  # noqa: E402
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-clock = time.process_time if threads == 1 else time.perf_counter
+threads, torch = common.start()
+F = torch.nn.functional
 
 
-def blas_in_use():
-    found = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                p = line.split()[-1]
-                if any(k in p for k in ("blas", "mkl", "dnnl")):
-                    found.add(os.path.realpath(p))
-    except OSError:
-        pass
-    return ", ".join(sorted(found)) or "unknown"
-
-
-def best_time(fn, min_total=1.0, min_reps=3, max_reps=30):
-    fn()
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        el = clock() - t0
-        if el >= 0.05:
-            break
-        n *= 2
-    times = [el / n]
-    total = el
-    while len(times) < min_reps or (total < min_total and len(times) < max_reps):
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        el = clock() - t0
-        times.append(el / n)
-        total += el
-    return min(times)
-
-
-print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, BLAS: {blas_in_use()}")
-for spec in sys.argv[2:]:
-    rank, B, S, C, Fo, K, pad = spec.split(",")
-    rank, B, S, C, Fo, K = int(rank), int(B), int(S), int(C), int(Fo), int(K)
-    spatial = (S,) * rank
-    x = torch.randn((B, C) + spatial)
+def bench(rank, B, S, C, Fo, K, pad):
+    x = torch.randn((B, C) + (S,) * rank)
     w = torch.randn((Fo, C) + (K,) * rank) * 0.1
     conv = F.conv1d if rank == 1 else F.conv2d
     xg = x.clone().requires_grad_(True)
@@ -80,4 +33,16 @@ for spec in sys.argv[2:]:
         y = conv(xg, wg, padding=pad)
         torch.autograd.grad(y.sum(), [xg, wg])
 
-    print(f"{rank},{B},{S},{C},{Fo},{K},{pad},{best_time(fwd)},{best_time(fwdbwd)}")
+    return common.best_time(fwd, threads), common.best_time(fwdbwd, threads)
+
+
+def main():
+    common.print_header(torch, threads)
+    for spec in sys.argv[2:]:
+        rank, B, S, C, Fo, K, pad = spec.split(",")
+        f, fb = bench(int(rank), int(B), int(S), int(C), int(Fo), int(K), pad)
+        print(f"{rank},{B},{S},{C},{Fo},{K},{pad},{f},{fb}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

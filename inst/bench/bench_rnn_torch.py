@@ -12,61 +12,12 @@ with '#') say which BLAS and how many threads were used.
 import os
 import sys
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-# before importing torch, so OpenBLAS and OpenMP start with this many threads
-os.environ["OPENBLAS_NUM_THREADS"] = str(threads)
-os.environ["OMP_NUM_THREADS"] = str(threads)
-os.environ["MKL_NUM_THREADS"] = str(threads)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_torch_common as common  # noqa: E402
 
-import time  # noqa: E402
-
-import torch  # noqa: E402
-
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+threads, torch = common.start()
 
 DEFAULT_SHAPES = [(32, 50, 32, 64), (64, 100, 128, 256), (128, 200, 256, 512), (1, 1000, 64, 128)]
-
-
-def blas_in_use():
-    """The BLAS library torch's process has mapped (libblas.so.3 is an alternative)."""
-    found = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                p = line.split()[-1]
-                if any(k in p for k in ("blas", "mkl", "dnnl")):
-                    found.add(os.path.realpath(p))
-    except OSError:
-        pass
-    return ", ".join(sorted(found)) or "unknown"
-
-
-# Process CPU time with one thread (a shared machine's wall time counts other
-# people's work), wall time with more; loops until a measurement lasts 50 ms.
-clock = time.process_time if threads == 1 else time.perf_counter
-
-
-def best_time(fn, min_total=1.0, min_reps=3, max_reps=30):
-    fn()  # warm-up
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        el = clock() - t0
-        if el >= 0.05:
-            break
-        n *= 2
-    times, total = [el / n], el
-    while len(times) < min_reps or (total < min_total and len(times) < max_reps):
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        el = clock() - t0
-        times.append(el / n)
-        total += el
-    return min(times)
 
 
 def bench(cell, B, T, I, H):
@@ -86,19 +37,14 @@ def bench(cell, B, T, I, H):
         m.zero_grad(set_to_none=True)
         xg.grad = None
 
-    return best_time(fwd), best_time(fwdbwd)
+    return common.best_time(fwd, threads), common.best_time(fwdbwd, threads)
 
 
 def main():
     shapes = DEFAULT_SHAPES
     if len(sys.argv) > 2:
         shapes = [tuple(int(v) for v in s.split(",")) for s in sys.argv[2:]]
-    print(f"# torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"clock: {'process CPU time' if threads == 1 else 'wall'}")
-    cfg = torch.__config__.show()
-    blas_info = [ln.strip() for ln in cfg.splitlines() if "BLAS_INFO" in ln or "MKL" in ln]
-    print("# torch config: " + " | ".join(s[:160] for s in blas_info))
-    print(f"# BLAS mapped: {blas_in_use()}")
+    common.print_header(torch, threads)
     print("cell,B,T,I,H,fwd_s,fwdbwd_s")
     for cell in ("lstm", "gru", "simple"):
         for (B, T, I, H) in shapes:

@@ -1,4 +1,5 @@
-// Convolution kernels (im2col + the packed GEMM) and the differentiable conv ops.
+// Convolution geometry (shapes, padding) and the differentiable conv ops; the kernels
+// are in conv_kernels.cpp.
 #include "conv.h"
 
 #include <algorithm>
@@ -7,217 +8,10 @@
 #include "autograd.h"
 #include "kernels.h"
 #include "ops.h"
-#include "rnn/gemm.h"
 
 namespace recurrent {
 namespace core {
 namespace conv {
-
-namespace {
-
-using rnn::detail::gemm_strided;
-
-// Rows of the im2col matrix made at a time: about 4 MB of float32, so the matrix stays
-// in cache while the GEMM reads it, and memory stays bounded for large inputs.
-int64_t chunk_rows(int64_t row_len, int64_t rows) {
-  const int64_t budget = int64_t(1) << 20;
-  return std::max<int64_t>(1, std::min(rows, budget / std::max<int64_t>(row_len, 1)));
-}
-
-// Visits the input positions one output row (b, p) reads, in kernel order: fn(offset)
-// with the offset of the input position's first channel, or fn(-1) where the kernel
-// falls on padding.
-template <typename Fn>
-void for_each_tap(const Geometry& g, int64_t b, int64_t p, Fn fn) {
-  const int64_t o2 = p % g.out[2], o1 = (p / g.out[2]) % g.out[1], o0 = p / (g.out[2] * g.out[1]);
-  const int64_t base = b * g.in_positions();
-  for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0) {
-    const int64_t i0 = o0 * g.stride[0] - g.pad[0] + k0 * g.dilation[0];
-    const bool v0 = i0 >= 0 && i0 < g.in[0];
-    for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
-      const int64_t i1 = o1 * g.stride[1] - g.pad[1] + k1 * g.dilation[1];
-      const bool v1 = v0 && i1 >= 0 && i1 < g.in[1];
-      for (int64_t k2 = 0; k2 < g.kernel[2]; ++k2) {
-        const int64_t i2 = o2 * g.stride[2] - g.pad[2] + k2 * g.dilation[2];
-        const bool v = v1 && i2 >= 0 && i2 < g.in[2];
-        fn(v ? (base + (i0 * g.in[1] + i1) * g.in[2] + i2) * g.cin : int64_t(-1));
-      }
-    }
-  }
-}
-
-// col (rows r0..r1, kernel positions x channels of group grp) from x.
-template <typename T>
-void im2col(const Geometry& g, const T* x, int64_t r0, int64_t r1, int64_t grp, T* col) {
-  const int64_t cg = g.cin_per_group(), P = g.out_positions();
-  const T* xg = x + grp * cg;
-  for (int64_t r = r0; r < r1; ++r) {
-    T* dst = col + (r - r0) * g.kernel_positions() * cg;
-    for_each_tap(g, r / P, r % P, [&](int64_t off) {
-      if (off < 0) {
-        std::fill(dst, dst + cg, T(0));
-      } else {
-        std::copy(xg + off, xg + off + cg, dst);
-      }
-      dst += cg;
-    });
-  }
-}
-
-// dx += the columns scattered back to the input positions they were read from.
-template <typename T>
-void col2im_add(const Geometry& g, const T* col, int64_t r0, int64_t r1, int64_t grp, T* dx) {
-  const int64_t cg = g.cin_per_group(), P = g.out_positions();
-  T* dg = dx + grp * cg;
-  for (int64_t r = r0; r < r1; ++r) {
-    const T* src = col + (r - r0) * g.kernel_positions() * cg;
-    for_each_tap(g, r / P, r % P, [&](int64_t off) {
-      if (off >= 0)
-        for (int64_t c = 0; c < cg; ++c) dg[off + c] += src[c];
-      src += cg;
-    });
-  }
-}
-
-// Stride 1 and no dilation, with enough channels: no im2col. In a zero-padded copy of x
-// whose grid is exactly what the kernel sweeps, the input rows that kernel offset
-// (k0, k1) reads for every grid position form one matrix with row stride cin (a row
-// runs on over the last k2 * cin values), so the convolution is K0 * K1 products
-// accumulated into an output over the whole padded grid; positions past the output's
-// end along a dim are computed and dropped. Returns false when it does not apply.
-template <typename T>
-bool forward_shifted(const Geometry& g, const T* x, const T* w, T* y) {
-  for (int d = 0; d < 3; ++d)
-    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
-  const int64_t row_len = g.kernel[2] * g.cin;
-  if (g.groups != 1 || row_len < 16) return false;
-  std::array<int64_t, 3> P;
-  for (int d = 0; d < 3; ++d) P[d] = g.out[d] + g.kernel[d] - 1;
-  const int64_t grid = P[0] * P[1] * P[2];
-  // rows read past a batch item's grid spill into the next item or this tail of zeros
-  const int64_t tail = ((g.kernel[0] - 1) * P[1] * P[2] + (g.kernel[1] - 1) * P[2] + g.kernel[2]) * g.cin;
-  const int64_t per_chunk = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(grid * std::max(g.cin, g.cout), 1));
-  std::vector<T> xp, acc;
-  for (int64_t b0 = 0; b0 < g.batch; b0 += per_chunk) {
-    const int64_t nb = std::min(per_chunk, g.batch - b0);
-    const int64_t rows = nb * grid;
-    xp.assign(static_cast<size_t>(rows * g.cin + tail), T(0));
-    acc.resize(static_cast<size_t>(rows * g.cout));
-    for (int64_t b = 0; b < nb; ++b)
-      for (int64_t i0 = 0; i0 < g.in[0]; ++i0) {
-        const int64_t q0 = i0 + g.pad[0];
-        if (q0 >= P[0]) continue;
-        for (int64_t i1 = 0; i1 < g.in[1]; ++i1) {
-          const int64_t q1 = i1 + g.pad[1];
-          if (q1 >= P[1]) continue;
-          const int64_t n2 = std::min(g.in[2], P[2] - g.pad[2]);
-          const T* src = x + (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * g.cin;
-          T* dst = xp.data() + (((b * P[0] + q0) * P[1] + q1) * P[2] + g.pad[2]) * g.cin;
-          std::copy(src, src + n2 * g.cin, dst);
-        }
-      }
-    bool first = true;
-    for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0)
-      for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
-        const T* a = xp.data() + (k0 * P[1] + k1) * P[2] * g.cin;
-        const T* wk = w + (k0 * g.kernel[1] + k1) * row_len * g.cout;
-        gemm_strided<T>(!first, rows, g.cout, row_len, a, g.cin, 1, wk, g.cout, 1, acc.data(), g.cout);
-        first = false;
-      }
-    for (int64_t b = 0; b < nb; ++b)
-      for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
-        for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
-          const T* src = acc.data() + (((b * P[0] + o0) * P[1] + o1) * P[2]) * g.cout;
-          T* dst = y + ((((b0 + b) * g.out[0] + o0) * g.out[1] + o1) * g.out[2]) * g.cout;
-          std::copy(src, src + g.out[2] * g.cout, dst);
-        }
-  }
-  return true;
-}
-
-// The kernel gradient on the same padded grid as forward_shifted(): for kernel offset
-// (k0, k1), dW (k2 * cin, cout) = the shifted input rows, transposed, times dy laid out
-// on the grid (zeros where forward computed positions it then dropped).
-template <typename T>
-bool backward_kernel_shifted(const Geometry& g, const T* x, const T* dy, T* dw) {
-  for (int d = 0; d < 3; ++d)
-    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
-  const int64_t row_len = g.kernel[2] * g.cin;
-  // the product's height is row_len: short ones leave the GEMM's register tiles mostly
-  // empty. Measured (inst/bench/bench-conv.R), this beats im2col for 1-D convolutions only.
-  if (g.rank != 1 || g.groups != 1 || row_len < 64) return false;
-  std::array<int64_t, 3> P;
-  for (int d = 0; d < 3; ++d) P[d] = g.out[d] + g.kernel[d] - 1;
-  const int64_t grid = P[0] * P[1] * P[2];
-  const int64_t tail = ((g.kernel[0] - 1) * P[1] * P[2] + (g.kernel[1] - 1) * P[2] + g.kernel[2]) * g.cin;
-  const int64_t per_chunk = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(grid * std::max(g.cin, g.cout), 1));
-  std::vector<T> xp, dyg;
-  for (int64_t b0 = 0; b0 < g.batch; b0 += per_chunk) {
-    const int64_t nb = std::min(per_chunk, g.batch - b0);
-    const int64_t rows = nb * grid;
-    xp.assign(static_cast<size_t>(rows * g.cin + tail), T(0));
-    dyg.assign(static_cast<size_t>(rows * g.cout), T(0));
-    for (int64_t b = 0; b < nb; ++b) {
-      for (int64_t i0 = 0; i0 < g.in[0]; ++i0) {
-        const int64_t q0 = i0 + g.pad[0];
-        if (q0 >= P[0]) continue;
-        for (int64_t i1 = 0; i1 < g.in[1]; ++i1) {
-          const int64_t q1 = i1 + g.pad[1];
-          if (q1 >= P[1]) continue;
-          const int64_t n2 = std::min(g.in[2], P[2] - g.pad[2]);
-          const T* src = x + (((b0 + b) * g.in[0] + i0) * g.in[1] + i1) * g.in[2] * g.cin;
-          std::copy(src, src + n2 * g.cin, xp.data() + (((b * P[0] + q0) * P[1] + q1) * P[2] + g.pad[2]) * g.cin);
-        }
-      }
-      for (int64_t o0 = 0; o0 < g.out[0]; ++o0)
-        for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
-          const T* src = dy + ((((b0 + b) * g.out[0] + o0) * g.out[1] + o1) * g.out[2]) * g.cout;
-          std::copy(src, src + g.out[2] * g.cout, dyg.data() + (((b * P[0] + o0) * P[1] + o1) * P[2]) * g.cout);
-        }
-    }
-    for (int64_t k0 = 0; k0 < g.kernel[0]; ++k0)
-      for (int64_t k1 = 0; k1 < g.kernel[1]; ++k1) {
-        const T* a = xp.data() + (k0 * P[1] + k1) * P[2] * g.cin;
-        T* dwk = dw + (k0 * g.kernel[1] + k1) * row_len * g.cout;
-        gemm_strided<T>(b0 > 0, row_len, g.cout, rows, a, 1, g.cin, dyg.data(), g.cout, 1, dwk, g.cout);
-      }
-  }
-  return true;
-}
-
-// The input gradient of a stride-1 convolution is a forward convolution of dy with the
-// kernel flipped in space and transposed in channels, padded by kernel - 1 - pad before.
-template <typename T>
-bool backward_input_shifted(const Geometry& g, const T* dy, const T* w, T* dx) {
-  for (int d = 0; d < 3; ++d)
-    if (g.stride[d] != 1 || g.dilation[d] != 1) return false;
-  // the product's width is cin: narrow ones leave the GEMM's register tiles mostly empty.
-  // Measured (inst/bench/bench-conv.R), this beats im2col for 1-D convolutions only.
-  if (g.rank != 1 || g.groups != 1 || g.kernel[2] * g.cout < 16 || g.cin < 16) return false;
-  Geometry t = g;
-  t.cin = g.cout;
-  t.cout = g.cin;
-  for (int d = 0; d < 3; ++d) {
-    t.in[d] = g.out[d];
-    t.out[d] = g.in[d];
-    t.pad[d] = g.kernel[d] - 1 - g.pad[d];
-  }
-  const int64_t kp = g.kernel_positions();
-  std::vector<T> wt(static_cast<size_t>(kp * g.cin * g.cout));
-  for (int64_t k = 0; k < kp; ++k)
-    for (int64_t ci = 0; ci < g.cin; ++ci)
-      for (int64_t co = 0; co < g.cout; ++co)
-        wt[static_cast<size_t>(((kp - 1 - k) * g.cout + co) * g.cin + ci)] = w[(k * g.cin + ci) * g.cout + co];
-  return forward_shifted(t, dy, wt.data(), dx);
-}
-
-}  // namespace
-
-bool Geometry::pointwise() const {
-  for (int d = 0; d < 3; ++d)
-    if (kernel[d] != 1 || stride[d] != 1 || pad[d] != 0 || in[d] != out[d]) return false;
-  return groups == 1;
-}
 
 void output_length(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, const std::string& padding,
                    int64_t* out, int64_t* pad_before) {
@@ -282,85 +76,6 @@ Geometry forward_geometry(const Shape& x, const Shape& kernel, const std::vector
   return g;
 }
 
-template <typename T>
-void forward(const Geometry& g, const T* x, const T* w, T* y) {
-  const int64_t rows = g.batch * g.out_positions();
-  if (rows == 0) return;
-  if (g.pointwise()) {
-    gemm_strided<T>(false, rows, g.cout, g.cin, x, g.cin, 1, w, g.cout, 1, y, g.cout);
-    return;
-  }
-  if (forward_shifted(g, x, w, y)) return;
-  const int64_t og = g.cout_per_group(), K = g.kernel_positions() * g.cin_per_group();
-  const int64_t chunk = chunk_rows(K, rows);
-  std::vector<T> col(static_cast<size_t>(chunk * K));
-  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
-    const int64_t r1 = std::min(rows, r0 + chunk);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      im2col(g, x, r0, r1, grp, col.data());
-      gemm_strided<T>(false, r1 - r0, og, K, col.data(), K, 1, w + grp * og, g.cout, 1, y + r0 * g.cout + grp * og,
-                      g.cout);
-    }
-  }
-}
-
-template <typename T>
-void backward_input(const Geometry& g, const T* dy, const T* w, T* dx) {
-  const int64_t rows = g.batch * g.out_positions();
-  std::fill(dx, dx + g.batch * g.in_positions() * g.cin, T(0));
-  if (rows == 0) return;
-  if (g.pointwise()) {
-    gemm_strided<T>(false, rows, g.cin, g.cout, dy, g.cout, 1, w, 1, g.cout, dx, g.cin);
-    return;
-  }
-  if (backward_input_shifted(g, dy, w, dx)) return;
-  const int64_t og = g.cout_per_group(), K = g.kernel_positions() * g.cin_per_group();
-  const int64_t chunk = chunk_rows(K, rows);
-  std::vector<T> col(static_cast<size_t>(chunk * K));
-  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
-    const int64_t r1 = std::min(rows, r0 + chunk);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      // the columns' gradient: dy (rows, og) times the group's kernel transposed (og, K)
-      gemm_strided<T>(false, r1 - r0, K, og, dy + r0 * g.cout + grp * og, g.cout, 1, w + grp * og, 1, g.cout,
-                      col.data(), K);
-      col2im_add(g, col.data(), r0, r1, grp, dx);
-    }
-  }
-}
-
-template <typename T>
-void backward_kernel(const Geometry& g, const T* x, const T* dy, T* dw) {
-  const int64_t rows = g.batch * g.out_positions();
-  const int64_t og = g.cout_per_group(), K = g.kernel_positions() * g.cin_per_group();
-  if (rows == 0) {
-    std::fill(dw, dw + K * g.cout, T(0));
-    return;
-  }
-  if (g.pointwise()) {
-    gemm_strided<T>(false, g.cin, g.cout, rows, x, 1, g.cin, dy, g.cout, 1, dw, g.cout);
-    return;
-  }
-  if (backward_kernel_shifted(g, x, dy, dw)) return;
-  const int64_t chunk = chunk_rows(K, rows);
-  std::vector<T> col(static_cast<size_t>(chunk * K));
-  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
-    const int64_t r1 = std::min(rows, r0 + chunk);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      im2col(g, x, r0, r1, grp, col.data());
-      // dw_group (K, og) += col^T (K, rows) dy (rows, og)
-      gemm_strided<T>(r0 > 0, K, og, r1 - r0, col.data(), 1, K, dy + r0 * g.cout + grp * og, g.cout, 1,
-                      dw + grp * og, g.cout);
-    }
-  }
-}
-
-template void forward<float>(const Geometry&, const float*, const float*, float*);
-template void forward<double>(const Geometry&, const double*, const double*, double*);
-template void backward_input<float>(const Geometry&, const float*, const float*, float*);
-template void backward_input<double>(const Geometry&, const double*, const double*, double*);
-template void backward_kernel<float>(const Geometry&, const float*, const float*, float*);
-template void backward_kernel<double>(const Geometry&, const double*, const double*, double*);
-
 }  // namespace conv
 
 namespace ops {
@@ -405,19 +120,13 @@ Tensor run(const conv::Geometry& g, const Tensor& x, const Tensor& w, bool trans
       using T = decltype(tag);
       if (need_x) {
         gx = Tensor::empty(xd.shape(), xd.dtype());
-        if (transposed) {
-          conv::forward<T>(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
-        } else {
-          conv::backward_input<T>(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
-        }
+        (transposed ? conv::forward<T> : conv::backward_input<T>)(g, gy.data<T>(), wd.data<T>(), gx.data<T>());
       }
-      if (need_w) {
+      if (need_w) {  // the forward convolution's input and output gradient, whichever op this is
         gw = Tensor::empty(wd.shape(), wd.dtype());
-        if (transposed) {
-          conv::backward_kernel<T>(g, gy.data<T>(), xd.data<T>(), gw.data<T>());
-        } else {
-          conv::backward_kernel<T>(g, xd.data<T>(), gy.data<T>(), gw.data<T>());
-        }
+        const T* input = (transposed ? gy : xd).template data<T>();
+        const T* output_grad = (transposed ? xd : gy).template data<T>();
+        conv::backward_kernel<T>(g, input, output_grad, gw.data<T>());
       }
       return 0;
     });

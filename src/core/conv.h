@@ -1,7 +1,9 @@
-// Convolution over channels-last inputs (1-, 2- and 3-D), as im2col plus the packed GEMM,
-// with hand-written backward passes for the input and the kernel. Transposed convolution
-// is the input-gradient of a forward convolution, and depthwise convolution is a grouped
-// one, so three kernels serve all of them.
+// Convolution over channels-last inputs (1-, 2- and 3-D), as a direct convolution
+// (conv_kernels.cpp, on the register tiles of conv_tiles.h), with hand-written backward
+// passes for the input and the kernel. Transposed convolution is the input-gradient of a
+// forward convolution, and depthwise convolution is a grouped one, so three kernels
+// serve all of them. The kernels keep scratch buffers per thread, so that calling them
+// at every timestep allocates nothing once the buffers have grown.
 #pragma once
 
 #include <array>

@@ -500,11 +500,15 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   if (s != shape)
     throw Error("op_broadcast_to: cannot broadcast a tensor of shape " + shape_str(x.shape()) + " to " +
                 shape_str(shape));
-  Tensor out(shape, x.dtype());
+  Tensor out = Tensor::empty(shape, x.dtype());  // every element written below
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    kernels::broadcast_binary(shape, x.data<T>(), x.shape(), x.data<T>(), Shape{}, out.data<T>(),
-                              [](T a, T) { return a; });
+    if (x.size() == 1) {  // a single value (the gradient of a sum): a fill
+      std::fill(out.data<T>(), out.data<T>() + out.size(), x.data<T>()[0]);
+    } else {
+      kernels::broadcast_binary(shape, x.data<T>(), x.shape(), x.data<T>(), Shape{}, out.data<T>(),
+                                [](T a, T) { return a; });
+    }
     return 0;
   });
   if (recording(x)) {

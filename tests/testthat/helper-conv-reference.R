@@ -47,6 +47,47 @@ ref_conv <- function(x, w, strides = 1, padding = "valid", dilation = 1) {
   y
 }
 
+# The convolution y (as ref_conv(), vectorised over channels, for larger shapes) and the
+# gradients of sum(y * g) with respect to x and w (g has y's shape), from the
+# definition: each term x[b, i, ci] * w[k, ci, co] of y[b, o, co] sends g[b, o, co] * w
+# back to x and g[b, o, co] * x back to w. Arrays are viewed as 3 spatial dims with
+# leading 1s, so one loop nest serves every rank.
+ref_conv_grads <- function(x, w, g, strides = 1, padding = "valid", dilation = 1) {
+  dx <- dim(x)
+  dw <- dim(w)
+  rank <- length(dx) - 2
+  lead <- rep(1, 3 - rank)
+  geo <- lapply(seq_len(rank), function(d) {
+    ref_out_len(dx[d + 1], dw[d], rep_len(strides, rank)[d], rep_len(dilation, rank)[d], padding)
+  })
+  s3 <- c(lead, rep_len(strides, rank))
+  d3 <- c(lead, rep_len(dilation, rank))
+  p3 <- c(0 * lead, vapply(geo, `[[`, 1, "pad"))
+  X <- array(x, c(dx[1], lead, dx[-1]))
+  W <- array(w, c(lead, dw))
+  G <- array(g, c(dx[1], lead, dim(g)[-1]))
+  cg <- dw[rank + 1]
+  og <- dw[rank + 2] / (dx[rank + 2] / cg)
+  Y <- array(0, dim(G))
+  GX <- array(0, dim(X))
+  GW <- array(0, dim(W))
+  for (b in seq_len(dx[1])) for (o0 in seq_len(dim(G)[2])) for (o1 in seq_len(dim(G)[3])) for (o2 in seq_len(dim(G)[4]))
+    for (k0 in seq_len(dim(W)[1])) for (k1 in seq_len(dim(W)[2])) for (k2 in seq_len(dim(W)[3])) {
+      i <- (c(o0, o1, o2) - 1) * s3 - p3 + (c(k0, k1, k2) - 1) * d3 + 1
+      if (any(i < 1 | i > dim(X)[2:4])) next
+      for (grp in seq_len(dx[rank + 2] / cg)) {
+        ci <- (grp - 1) * cg + seq_len(cg)
+        co <- (grp - 1) * og + seq_len(og)
+        gy <- G[b, o0, o1, o2, co]
+        wk <- matrix(W[k0, k1, k2, , co], cg, og)
+        Y[b, o0, o1, o2, co] <- Y[b, o0, o1, o2, co] + as.vector(X[b, i[1], i[2], i[3], ci] %*% wk)
+        GX[b, i[1], i[2], i[3], ci] <- GX[b, i[1], i[2], i[3], ci] + as.vector(wk %*% gy)
+        GW[k0, k1, k2, , co] <- GW[k0, k1, k2, , co] + outer(X[b, i[1], i[2], i[3], ci], gy)
+      }
+    }
+  list(y = array(Y, dim(g)), x = array(GX, dx), w = array(GW, dw))
+}
+
 ref_pool <- function(x, size, strides = size, padding = "valid", fn = max) {
   dx <- dim(x)
   rank <- length(dx) - 2
