@@ -50,9 +50,9 @@ set_weight_options <- function(layer, env, weights) {
 # A rank of a convolution family: Keras's class name, module and rank; `...` adds
 # private fields.
 conv_class <- function(classname, base, rank, module, ...) {
-  keras_class <- paste0("keras.src.layers.convolutional.", module, ".", classname)
   R6::R6Class(classname, inherit = base, lock_objects = FALSE,
-              private = list(.rank = rank, .s3_class = keras_class, ...))
+              private = list(.rank = rank, .s3_class = paste0("keras.src.layers.convolutional.", module, ".", classname),
+                             ...))
 }
 
 check_conv_input_shape <- function(layer, s, rank) {
