@@ -4,7 +4,8 @@
 # `<weight>_constraint` of a layer's initialize() onto its fields of the same names,
 # with errors naming those arguments. `weight` is the prefix the layer's arguments
 # use: "kernel" and "bias" (Dense, EinsumDense, MultiHeadAttention), also
-# "recurrent" (RNN cells), "embeddings" (Embedding), "alpha" (PReLU).
+# "recurrent" (RNN cells), "embeddings" (Embedding), "alpha" (PReLU), "depthwise" and
+# "pointwise" (separable convolutions).
 set_weight_options <- function(self, weight, initializer, regularizer, constraint) {
   arg <- function(option) paste0(weight, "_", option)
   self[[arg("initializer")]] <- get_initializer(initializer, arg("initializer"), call = NULL)

@@ -35,24 +35,12 @@ join_channels <- function(batch, spatial, channels, data_format) {
   else c(list(batch, channels), spatial)
 }
 
-# Sets the layer's `<weight>_initializer`, `_regularizer` and `_constraint` fields from
-# the variables of those names in `env` (initialize()'s arguments), each checked and
-# named in errors by its getter.
-set_weight_options <- function(layer, env, weights) {
-  getters <- list(initializer = get_initializer, regularizer = get_regularizer, constraint = get_constraint)
-  for (w in weights)
-    for (kind in names(getters)) {
-      nm <- paste0(w, "_", kind)
-      layer[[nm]] <- getters[[kind]](get(nm, envir = env), nm, call = NULL)
-    }
-}
-
 # A rank of a convolution family: Keras's class name, module and rank; `...` adds
 # private fields.
 conv_class <- function(classname, base, rank, module, ...) {
+  keras_class <- paste0("keras.src.layers.convolutional.", module, ".", classname)
   R6::R6Class(classname, inherit = base, lock_objects = FALSE,
-              private = list(.rank = rank, .s3_class = paste0("keras.src.layers.convolutional.", module, ".", classname),
-                             ...))
+              private = list(.rank = rank, .s3_class = keras_class, ...))
 }
 
 check_conv_input_shape <- function(layer, s, rank) {
@@ -100,7 +88,8 @@ BaseConv <- R6::R6Class("BaseConv",
       self$activation <- activation
       private$activation_fn <- resolve_activation(activation, "activation", call = NULL)
       self$use_bias <- check_flag(use_bias, "use_bias", call = NULL)
-      set_weight_options(self, environment(), c("kernel", "bias"))
+      set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+      set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
     },
 
     build = function(input_shape) {
@@ -298,7 +287,8 @@ BaseSeparableConv <- R6::R6Class("BaseSeparableConv",
                        activity_regularizer = activity_regularizer, bias_constraint = bias_constraint, ...)
       self$kernel_initializer <- self$kernel_regularizer <- self$kernel_constraint <- NULL
       self$depth_multiplier <- check_count(depth_multiplier, "depth_multiplier", call = NULL, min = 1)
-      set_weight_options(self, environment(), c("depthwise", "pointwise"))
+      set_weight_options(self, "depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+      set_weight_options(self, "pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint)
     },
     build = function(input_shape) {
       s <- as_shape_list(input_shape)
