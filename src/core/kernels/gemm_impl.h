@@ -158,7 +158,15 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, T* dst) {
     T* d = dst + j * kc * NR;
     const int64_t j0 = j * NR;
     const int nc = static_cast<int>(std::min<int64_t>(NR, n - j0));
-    if (cs == 1) {
+    if (cs == 1 && nc == NR) {  // a whole panel, two vectors a row (a copy call per row costs more)
+      using V = typename VecOf<T>::type;
+      constexpr int VL = Tile<T>::VL;
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = B + p * rs + j0;
+        store_unaligned(d + p * NR, load_unaligned<V>(src));
+        store_unaligned(d + p * NR + VL, load_unaligned<V>(src + VL));
+      }
+    } else if (cs == 1) {
       for (int64_t p = 0; p < kc; ++p) {
         const T* src = B + p * rs + j0;
         std::copy(src, src + nc, d + p * NR);
@@ -237,6 +245,47 @@ void block_product(bool acc, int64_t m, int64_t kc, const T* A, int64_t rsa, int
   }
 }
 
+// Rows of A, over all groups of a gemm_strided_multi call, up to which one-off products
+// stream B (streamed_product); above it B is packed a block at a time (block_product).
+template <typename T>
+constexpr int64_t stream_rows() { return 16 * Tile<T>::MR; }
+
+// C_g (m_g, n) (+)= A_g (m_g, kc) B (kc, n) for all groups, B not packed, the groups' rows
+// together at most stream_rows(): every A is packed once (together at most 96 or 192 rows
+// by kc, kept in L2), then each B panel is packed into a buffer that stays in L1 just
+// before it meets every A panel. B is read once, in one pass, and never written back:
+// packing all of it first, as block_product's callers do, costs as much as the products
+// here (64 x 256 times 256 x 1024, where the packed B is 1 MB and left L2).
+template <typename T>
+void streamed_product(bool acc, int64_t kc, const RowGroup<T>* groups, int ngroups, int64_t k0, int64_t j0,
+                      const T* B, int64_t rsb, int64_t csb, int64_t n, const T* bias) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  thread_local AlignedBuf<T> apack, bpanel;
+  apack.resize(stream_rows<T>() * Tile<T>::KC);
+  bpanel.resize(Tile<T>::KC * NR);
+  int64_t offset[8];  // start of each group's packed A (callers pass at most a few groups)
+  int64_t rows = 0;
+  for (int g = 0; g < ngroups; ++g) {
+    const RowGroup<T>& q = groups[g];
+    offset[g] = rows * kc;
+    pack_a(q.A + k0 * q.csa, q.rsa, q.csa, q.m, kc, apack.data() + offset[g]);
+    rows += (q.m + MR - 1) / MR * MR;
+  }
+  for (int64_t j = 0; j * NR < n; ++j) {
+    const int nl = static_cast<int>(std::min<int64_t>(NR, n - j * NR));
+    pack_b(B + j * NR * csb, rsb, csb, kc, nl, bpanel.data());
+    for (int g = 0; g < ngroups; ++g) {
+      const RowGroup<T>& q = groups[g];
+      T* C = q.C + j0 + j * NR;
+      for (int64_t ip = 0; ip < q.m; ip += MR) {
+        const int mr = static_cast<int>(std::min<int64_t>(MR, q.m - ip));
+        micro_dispatch(mr, kc, apack.data() + offset[g] + ip * kc, bpanel.data(), C + ip * q.ldc, q.ldc, nl, acc,
+                       bias ? bias + j * NR : nullptr);
+      }
+    }
+  }
+}
+
 void zero_rows(float* C, int64_t m, int64_t n, int64_t ldc) {
   for (int64_t i = 0; i < m; ++i) std::fill(C + i * ldc, C + i * ldc + n, 0.0f);
 }
@@ -303,11 +352,19 @@ void strided_multi_columns(bool acc, int64_t c0, int64_t c1, int64_t k, const Ro
   constexpr int64_t NC = 64 * NR;  // B block (KC x NC) stays in L2
   thread_local AlignedBuf<T> bpack;
   bpack.resize(KC * NC);
+  int64_t rows = 0;  // packed, in whole panels
+  for (int g = 0; g < ngroups; ++g) rows += (groups[g].m + Tile<T>::MR - 1) / Tile<T>::MR * Tile<T>::MR;
+  const bool stream = ngroups <= 8 && rows <= stream_rows<T>() && rows > Tile<T>::MR;
   for (int64_t j0 = c0; j0 < c1; j0 += NC) {
     const int64_t nc = std::min<int64_t>(NC, c1 - j0);
     const int64_t np = (nc + NR - 1) / NR;
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       const int64_t kc = std::min<int64_t>(KC, k - k0);
+      if (stream) {
+        streamed_product(acc || k0 > 0, kc, groups, ngroups, k0, j0, B + k0 * rsb + j0 * csb, rsb, csb, nc,
+                         bias && k0 == 0 ? bias + j0 : nullptr);
+        continue;
+      }
       pack_b(B + k0 * rsb + j0 * csb, rsb, csb, kc, nc, bpack.data());
       for (int g = 0; g < ngroups; ++g) {
         const RowGroup<T>& q = groups[g];
