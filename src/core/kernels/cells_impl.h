@@ -28,12 +28,21 @@ template <typename T, int NI, int NO, typename F>
 inline void for_lanes(int64_t n, const T* const (&in)[NI], T* const (&out)[NO], F f) {
   using V = typename VecOf<T>::type;
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  // the operands in registers: pointers copied out of the caller's arrays, loops unrolled
+  const T* src[NI];
+  T* dst[NO];
+#pragma GCC unroll 16
+  for (int a = 0; a < NI; ++a) src[a] = in[a];
+#pragma GCC unroll 16
+  for (int a = 0; a < NO; ++a) dst[a] = out[a];
   V x[NI], y[NO];
   int64_t j = 0;
   for (; j + L <= n; j += L) {
-    for (int a = 0; a < NI; ++a) x[a] = load_unaligned<V>(in[a] + j);
+#pragma GCC unroll 16
+    for (int a = 0; a < NI; ++a) x[a] = load_unaligned<V>(src[a] + j);
     f(x, y);
-    for (int a = 0; a < NO; ++a) store_unaligned(out[a] + j, y[a]);
+#pragma GCC unroll 16
+    for (int a = 0; a < NO; ++a) store_unaligned(dst[a] + j, y[a]);
   }
   if (j == n) return;
   const size_t bytes = static_cast<size_t>(n - j) * sizeof(T);
@@ -110,19 +119,27 @@ void gru_back_state(const T* z, const T* hh, const T* h_prev, T* dh, T* dz, T* d
 // ---- float32 cells with sigmoid gates and tanh: a whole row in one pass ----------------
 
 // One LSTM row: gate pre-activations (i f g o, each H) in, activations out; then c and h.
-struct LstmStepF32 {  // in: i f g o c_prev; out: i f g o c h
-  void operator()(const vfloat (&x)[5], vfloat (&y)[6]) const {
+// Two passes: the four gates are independent, so the first pass overlaps their exp chains;
+// one pass for everything would chain two exps per lane (gate, then tanh(c)), too long a
+// dependency for the out-of-order window, and measured slower than three separate passes.
+struct LstmGatesF32 {  // in and out: i f g o
+  void operator()(const vfloat (&x)[4], vfloat (&y)[4]) const {
     y[0] = vsigmoid(x[0]);
     y[1] = vsigmoid(x[1]);
     y[2] = vtanh(x[2]);
     y[3] = vsigmoid(x[3]);
-    y[4] = rounded(y[1] * x[4]) + rounded(y[0] * y[2]);
-    y[5] = y[3] * vtanh(y[4]);
+  }
+};
+struct LstmCarryF32 {  // in: i f g o c_prev; out: c h
+  void operator()(const vfloat (&x)[5], vfloat (&y)[2]) const {
+    y[0] = rounded(x[1] * x[4]) + rounded(x[0] * x[2]);
+    y[1] = x[3] * vtanh(y[0]);
   }
 };
 void lstm_step_f32(float* gates, const float* c_prev, float* c, float* h, int64_t n) {
   float *i = gates, *f = gates + n, *g = gates + 2 * n, *o = gates + 3 * n;
-  for_lanes<float, 5, 6>(n, {i, f, g, o, c_prev}, {i, f, g, o, c, h}, LstmStepF32());
+  for_lanes<float, 4, 4>(n, {i, f, g, o}, {i, f, g, o}, LstmGatesF32());
+  for_lanes<float, 5, 2>(n, {i, f, g, o, c_prev}, {c, h}, LstmCarryF32());
 }
 
 // One LSTM row backward: gate activations in, gate pre-activation gradients out (in place);
@@ -147,15 +164,21 @@ void lstm_back_f32(float* gates, const float* c_prev, const float* c, const floa
 
 // One GRU row, reset gate after the recurrent product: pre-activations z, r and the input
 // part of hh in gates, the recurrent h-part (h_prev U_h + b) in rec; activations out, h.
-struct GruStepF32 {  // in: z r hh rec h_prev; out: z r hh h
-  void operator()(const vfloat (&x)[5], vfloat (&y)[4]) const {
+// Two passes, as for the LSTM.
+struct GruGatesF32 {  // in and out: z r
+  void operator()(const vfloat (&x)[2], vfloat (&y)[2]) const {
     y[0] = vsigmoid(x[0]);
     y[1] = vsigmoid(x[1]);
-    y[2] = vtanh(x[2] + rounded(y[1] * x[3]));
-    y[3] = rounded(y[0] * x[4]) + rounded((1 - y[0]) * y[2]);
+  }
+};
+struct GruStateF32 {  // in: z r hh rec h_prev; out: hh h
+  void operator()(const vfloat (&x)[5], vfloat (&y)[2]) const {
+    y[0] = vtanh(x[2] + rounded(x[1] * x[3]));
+    y[1] = rounded(x[0] * x[4]) + rounded((1 - x[0]) * y[0]);
   }
 };
 void gru_step_f32(float* gates, const float* rec, const float* h_prev, float* h, int64_t n) {
   float *z = gates, *r = gates + n, *hh = gates + 2 * n;
-  for_lanes<float, 5, 4>(n, {z, r, hh, rec, h_prev}, {z, r, hh, h}, GruStepF32());
+  for_lanes<float, 2, 2>(n, {z, r}, {z, r}, GruGatesF32());
+  for_lanes<float, 5, 2>(n, {z, r, hh, rec, h_prev}, {hh, h}, GruStateF32());
 }
