@@ -1,6 +1,14 @@
 # One process's share of bench-dispatch.R: times a fixed set of float32 workloads with
 # the recurrent found first in .libPaths() (at the level RECURRENT_CPU_LEVEL allows) and
-# prints "workload|seconds" lines (best per-call process CPU time).
+# prints "workload|seconds" lines: per-call process CPU time, the median of at least 5
+# batches of calls, each batch after a garbage collection.
+#
+# Why the collection: R frees tensors only when it collects, so a loop of calls runs on
+# fresh memory until then, and every fresh page costs a page fault (about 10 us on a
+# virtual machine: most of a small LSTM's forward and backward pass). How many a batch
+# meets depends on the allocator's state, not on the kernels; collecting first (and
+# bench-dispatch.R's MALLOC_* settings, which keep freed memory mapped) gives every
+# configuration the same, fault-free start, so the times compare the kernels.
 suppressPackageStartupMessages(library(recurrent))
 ns <- asNamespace("recurrent")
 fused_rnn <- get("fused_rnn", ns)
@@ -10,7 +18,7 @@ gradients <- get("gradients", ns)
 budget <- as.numeric(Sys.getenv("BENCH_SECONDS", "0.3"))
 
 cpu <- function() { p <- proc.time(); p[["user.self"]] + p[["sys.self"]] }
-best_time <- function(fn) {
+call_time <- function(fn) {
   fn()
   n <- 1
   repeat {
@@ -19,11 +27,12 @@ best_time <- function(fn) {
     n <- n * 2
   }
   times <- el / n; total <- el
-  while (length(times) < 3 || total < budget) {
+  while (length(times) < 5 || total < budget) {
+    invisible(gc())
     t0 <- cpu(); for (i in seq_len(n)) fn(); el <- cpu() - t0
     times <- c(times, el / n); total <- total + el
   }
-  min(times)
+  stats::median(times)
 }
 
 set.seed(1)
@@ -48,12 +57,16 @@ work <- list(
   "matmul 32x32 @ 32x128 (one cell step)" = function() op_matmul(s1, s2),
   "tanh, 1e6 floats" = function() op_tanh(v),
   "LSTM fwd (64,100,128,256)" = rnn_case("lstm", 64, 100, 128, 256, FALSE),
+  "LSTM fwd (32,100,32,64)" = rnn_case("lstm", 32, 100, 32, 64, FALSE),
   "LSTM fwd+bwd (32,50,32,64)" = rnn_case("lstm", 32, 50, 32, 64, TRUE),
+  "LSTM fwd+bwd (64,50,64,256)" = rnn_case("lstm", 64, 50, 64, 256, TRUE),
   "GRU fwd (64,100,128,256)" = rnn_case("gru", 64, 100, 128, 256, FALSE),
+  "GRU fwd (32,100,32,64)" = rnn_case("gru", 32, 100, 32, 64, FALSE),
   "GRU fwd+bwd (32,50,32,64)" = rnn_case("gru", 32, 50, 32, 64, TRUE),
+  "GRU fwd+bwd (64,50,64,256)" = rnn_case("gru", 64, 50, 64, 256, TRUE),
   "SimpleRNN fwd (1,1000,64,128)" = rnn_case("simple", 1, 1000, 64, 128, FALSE)
 )
 for (name in names(work)) {
   invisible(gc())
-  cat(sprintf("%s|%.6g\n", name, best_time(work[[name]])))
+  cat(sprintf("%s|%.6g\n", name, call_time(work[[name]])))
 }

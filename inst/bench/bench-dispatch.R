@@ -12,7 +12,10 @@
 # seconds per call and the ratio of each to the native build (< 1: faster than native).
 # AVX2_NATIVE_LIB, optional: the same old version built with -march=haswell, i.e. what
 # -march=native gives on an AVX2 machine; then the AVX2-forced portable build is also
-# compared with it (the issue's "within 10% on AVX2").
+# compared with it (the issue's "within 10% on AVX2"). bench-dispatch.sh builds both.
+# Every process runs with glibc's malloc keeping freed memory mapped (MALLOC_* below) and
+# collects before each batch (bench-dispatch-work.R): the times are the kernels', without
+# the page faults of fresh memory, whose number depends on the allocator's state.
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) < 1) stop("usage: Rscript inst/bench/bench-dispatch.R NATIVE_LIB [PORTABLE_LIB] [rounds]")
 native_lib <- normalizePath(args[1])
@@ -31,9 +34,10 @@ configs <- list(
 if (!is.null(avx2_native_lib))
   configs[["native AVX2 (-march=haswell)"]] <- list(lib = avx2_native_lib, level = "")
 rscript <- file.path(R.home("bin"), "Rscript")
+malloc_env <- c("MALLOC_MMAP_THRESHOLD_=33554432", "MALLOC_TRIM_THRESHOLD_=4294967296", "MALLOC_TOP_PAD_=16777216")
 run <- function(cfg) {
   env <- c(paste0("R_LIBS=", paste(c(cfg$lib, .libPaths()), collapse = ":")),
-           if (nzchar(cfg$level)) paste0("RECURRENT_CPU_LEVEL=", cfg$level))
+           if (nzchar(cfg$level)) paste0("RECURRENT_CPU_LEVEL=", cfg$level), malloc_env)
   out <- system2(rscript, shQuote(worker), env = env, stdout = TRUE)
   d <- utils::read.table(text = out, sep = "|", quote = "", header = FALSE, col.names = c("workload", "seconds"))
   stats::setNames(d$seconds, d$workload)
@@ -56,7 +60,7 @@ tab <- do.call(cbind, best)
 cat(sprintf("# CPU: %s\n", sub(".*: ", "", grep("model name", readLines("/proc/cpuinfo"), value = TRUE)[1])))
 cat(sprintf("# levels in use: %s\n", paste(sprintf("%s = %s", names(configs), vapply(configs, level_of, "")),
                                             collapse = "; ")))
-cat(sprintf("# best of %d rounds, process CPU seconds per call\n", rounds))
+cat(sprintf("# best of %d rounds of the median process CPU seconds per call\n", rounds))
 print(signif(tab, 3))
 cat("\n# time relative to the native build (1.00 = as fast; < 1 faster)\n")
 print(round(tab / tab[, 1], 2))

@@ -155,3 +155,81 @@ test_that("every level's + - * / give base R's float64 results exactly", {
     }
   }
 })
+
+# The fused cells' pointwise passes (src/core/kernels/cells.h) round every operation once
+# and never fuse a multiply-add, so in float64 each level gives the same bits. To see them
+# apart from the matrix products (whose sums legitimately differ between levels), the
+# recurrent kernel is zero and x, kernel and bias are multiples of 1/8: every product is
+# then exact, and what remains is the cells' own arithmetic: outputs, final states, the
+# bias gradient (column sums of the gate gradients) and the initial states' gradients.
+test_that("every level's fused cells give identical float64 values where the products are exact", {
+  skip_on_cran()
+  set.seed(11)
+  B <- 4; Tn <- 5; I <- 3; H <- 37  # H not a multiple of any vector width: the tails too
+  dyadic <- function(...) array(sample(-8:8, prod(c(...)), replace = TRUE) / 8, c(...))
+  mask <- matrix(TRUE, B, Tn)
+  mask[1, c(2, Tn)] <- FALSE
+  mask[2, 1:2] <- FALSE
+  x <- dyadic(B, Tn, I)
+  cases <- list(list(kind = "lstm", k = 4, opts = list()),
+                list(kind = "gru", k = 3, opts = list(reset_after = TRUE)),
+                list(kind = "gru", k = 3, opts = list(reset_after = FALSE)),
+                list(kind = "lstm", k = 4, opts = list(activation = "relu", recurrent_activation = "hard_sigmoid")))
+  for (cs in cases) {
+    kernel <- dyadic(I, cs$k * H)
+    rec <- matrix(0, H, cs$k * H)
+    bias <- if (isTRUE(cs$opts$reset_after)) dyadic(2, cs$k * H) else dyadic(cs$k * H)
+    states <- lapply(seq_len(if (cs$kind == "lstm") 2 else 1), function(i) dyadic(B, H))
+    ref <- if (cs$kind == "lstm") {
+      ref_lstm(x, kernel, rec, bias = bias, initial_state = states, mask = mask, return_sequences = TRUE,
+               activation = cs$opts$activation %||% "tanh",
+               recurrent_activation = cs$opts$recurrent_activation %||% "sigmoid")
+    } else {
+      ref_gru(x, kernel, rec, bias = bias, initial_state = states, mask = mask, return_sequences = TRUE,
+              reset_after = cs$opts$reset_after)
+    }
+    got <- at_each_level(function() {
+      outputs <- NULL
+      vg <- recurrent:::value_and_gradients(function(v) {
+        out <- fused_rnn(cs$kind, op_convert_to_tensor(x, dtype = "float64"), states = v[-1],
+                         kernel = op_convert_to_tensor(kernel, dtype = "float64"),
+                         recurrent_kernel = op_convert_to_tensor(rec, dtype = "float64"), bias = v[[1]], mask = mask,
+                         options = c(list(return_sequences = TRUE), cs$opts))
+        outputs <<- lapply(out, as.array)
+        op_sum(out[[1]] * out[[1]]) + op_sum(out[[length(out)]])
+      }, c(list(bias), states), dtype = "float64")
+      c(outputs, vg$gradients)
+    })
+    label <- paste(cs$kind, toString(unlist(cs$opts)))
+    ref_out <- if (is.list(ref)) ref[[1]] else ref
+    expect_lt(rel_err(got[[1]][[1]], ref_out), 1e-12)
+    for (level in names(got)) expect_identical(got[[level]], got[[1]], label = paste(label, level))
+  }
+})
+
+test_that("every level's float32 fused gradients match float64 (LSTM and GRU row kernels)", {
+  skip_on_cran()
+  set.seed(12)
+  B <- 5; Tn <- 6; I <- 4; H <- 37
+  x <- array(rnorm(B * Tn * I), c(B, Tn, I))
+  mask <- matrix(TRUE, B, Tn)
+  mask[2, 1:3] <- FALSE
+  for (cs in list(list(kind = "lstm", k = 4, ra = NULL), list(kind = "gru", k = 3, ra = TRUE),
+                  list(kind = "gru", k = 3, ra = FALSE))) {
+    kernel <- matrix(rnorm(I * cs$k * H, sd = 0.3), I, cs$k * H)
+    rec <- matrix(rnorm(H * cs$k * H, sd = 0.3), H, cs$k * H)
+    bias <- if (isTRUE(cs$ra)) matrix(rnorm(2 * cs$k * H), 2, cs$k * H) else rnorm(cs$k * H)
+    w <- array(rnorm(B * Tn * H), c(B, Tn, H))
+    grads <- function(dtype) {
+      recurrent:::value_and_gradients(function(v) {
+        out <- fused_rnn(cs$kind, v[[1]], kernel = v[[2]], recurrent_kernel = v[[3]], bias = v[[4]], mask = mask,
+                         options = c(list(return_sequences = TRUE), if (!is.null(cs$ra)) list(reset_after = cs$ra)))
+        op_sum(out[[1]] * op_convert_to_tensor(w, dtype = dtype))
+      }, list(x, kernel, rec, bias), dtype = dtype)$gradients
+    }
+    want <- grads("float64")
+    got <- at_each_level(function() grads("float32"))
+    for (level in names(got)) for (j in seq_along(want))
+      expect_lt(rel_err(got[[level]][[j]], want[[j]]), 1e-5, label = paste(cs$kind, level, "gradient", j))
+  }
+})

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "cells.h"
 #include "maths.h"
 
 namespace recurrent {
@@ -178,6 +179,50 @@ template void small_gemm<double>(int64_t, int64_t, int64_t, const double*, const
 void exp_floats(const float* x, float* y, int64_t n) { active().exp_floats(x, y, n); }
 void tanh_floats(float* p, int64_t n) { active().tanh_floats(p, n); }
 void sigmoid_floats(float* p, int64_t n) { active().sigmoid_floats(p, n); }
+
+// ---- cells.h -------------------------------------------------------------------------
+
+template <typename T>
+void mul_add(const T* x, const T* y, T* o, int64_t n) {
+  cells_of<T>(active()).mul_add(x, y, o, n);
+}
+template <typename T>
+void lstm_state(const T* i, const T* f, const T* g, const T* c_prev, T* c, int64_t n) {
+  cells_of<T>(active()).lstm_state(i, f, g, c_prev, c, n);
+}
+template <typename T>
+void gru_state(const T* z, const T* h_prev, const T* hh, T* h, int64_t n) {
+  cells_of<T>(active()).gru_state(z, h_prev, hh, h, n);
+}
+template <typename T>
+void lstm_back_gates(const T* dt, T* dc, const T* i, const T* f, const T* g, const T* c_prev, T* di, T* df, T* dg,
+                     int64_t n) {
+  cells_of<T>(active()).lstm_back_gates(dt, dc, i, f, g, c_prev, di, df, dg, n);
+}
+template <typename T>
+void gru_back_state(const T* z, const T* hh, const T* h_prev, T* dh, T* dz, T* dhh, int64_t n) {
+  cells_of<T>(active()).gru_back_state(z, hh, h_prev, dh, dz, dhh, n);
+}
+
+#define RECURRENT_CELLS(T)                                                                                  \
+  template void mul_add<T>(const T*, const T*, T*, int64_t);                                                \
+  template void lstm_state<T>(const T*, const T*, const T*, const T*, T*, int64_t);                        \
+  template void gru_state<T>(const T*, const T*, const T*, T*, int64_t);                                   \
+  template void lstm_back_gates<T>(const T*, T*, const T*, const T*, const T*, const T*, T*, T*, T*, int64_t); \
+  template void gru_back_state<T>(const T*, const T*, const T*, T*, T*, T*, int64_t);
+RECURRENT_CELLS(float)
+RECURRENT_CELLS(double)
+#undef RECURRENT_CELLS
+
+void lstm_step_f32(float* gates, const float* c_prev, float* c, float* h, int64_t n) {
+  active().lstm_step_f32(gates, c_prev, c, h, n);
+}
+void lstm_back_f32(float* gates, const float* c_prev, const float* c, const float* dh, float* dc, int64_t n) {
+  active().lstm_back_f32(gates, c_prev, c, dh, dc, n);
+}
+void gru_step_f32(float* gates, const float* rec, const float* h_prev, float* h, int64_t n) {
+  active().gru_step_f32(gates, rec, h_prev, h, n);
+}
 
 }  // namespace kernels
 }  // namespace core

@@ -33,6 +33,17 @@ struct GemmKernels {
   void (*arith)(int op, int mode, const T* x, const T* y, T* o, int64_t n);
 };
 
+// The fused cells' pointwise passes (cells.h).
+template <typename T>
+struct CellKernels {
+  void (*mul_add)(const T* x, const T* y, T* o, int64_t n);
+  void (*lstm_state)(const T* i, const T* f, const T* g, const T* c_prev, T* c, int64_t n);
+  void (*gru_state)(const T* z, const T* h_prev, const T* hh, T* h, int64_t n);
+  void (*lstm_back_gates)(const T* dt, T* dc, const T* i, const T* f, const T* g, const T* c_prev, T* di, T* df,
+                          T* dg, int64_t n);
+  void (*gru_back_state)(const T* z, const T* hh, const T* h_prev, T* dh, T* dz, T* dhh, int64_t n);
+};
+
 // One level's kernels.
 struct Table {
   int level;
@@ -43,6 +54,11 @@ struct Table {
   void (*exp_floats)(const float* x, float* y, int64_t n);  // y may be x
   void (*tanh_floats)(float* p, int64_t n);                 // in place
   void (*sigmoid_floats)(float* p, int64_t n);              // in place
+  CellKernels<float> cells_f32;
+  CellKernels<double> cells_f64;
+  void (*lstm_step_f32)(float* gates, const float* c_prev, float* c, float* h, int64_t n);
+  void (*lstm_back_f32)(float* gates, const float* c_prev, const float* c, const float* dh, float* dc, int64_t n);
+  void (*gru_step_f32)(float* gates, const float* rec, const float* h_prev, float* h, int64_t n);
 };
 
 template <typename T>
@@ -51,6 +67,13 @@ template <>
 inline const GemmKernels<float>& gemm_of<float>(const Table& t) { return t.f32; }
 template <>
 inline const GemmKernels<double>& gemm_of<double>(const Table& t) { return t.f64; }
+
+template <typename T>
+const CellKernels<T>& cells_of(const Table& t);
+template <>
+inline const CellKernels<float>& cells_of<float>(const Table& t) { return t.cells_f32; }
+template <>
+inline const CellKernels<double>& cells_of<double>(const Table& t) { return t.cells_f64; }
 
 // The kernels in use.
 const Table& active();

@@ -12,6 +12,7 @@ namespace RECURRENT_LEVEL_NS {
 #include "simd.h"
 #include "gemm_impl.h"
 #include "maths_impl.h"
+#include "cells_impl.h"
 
 namespace {
 const Table kTable = {
@@ -24,6 +25,11 @@ const Table kTable = {
     &exp_floats,
     &tanh_floats,
     &sigmoid_floats,
+    {&mul_add<float>, &lstm_state<float>, &gru_state<float>, &lstm_back_gates<float>, &gru_back_state<float>},
+    {&mul_add<double>, &lstm_state<double>, &gru_state<double>, &lstm_back_gates<double>, &gru_back_state<double>},
+    &lstm_step_f32,
+    &lstm_back_f32,
+    &gru_step_f32,
 };
 }  // namespace
 

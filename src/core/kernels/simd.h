@@ -89,7 +89,7 @@ inline vfloat vtanh(vfloat x) {
   const vfloat a = x < zero ? -x : x;
   const vfloat big = 1.0f - 2.0f / (vexp(a + a) + 1.0f);
   const vfloat a2 = a * a;
-  vfloat p = vfloat{} - 929569.0f / 638512875;
+  vfloat p = vfloat{} - 929569.0f / 638512875.0f;  // the divisor as a float: 638512896
   p = p * a2 + 21844.0f / 6081075;
   p = p * a2 - 1382.0f / 155925;
   p = p * a2 + 62.0f / 2835;

@@ -16,6 +16,8 @@
 #include "../parallel.h"
 #include "../tensor.h"
 #include "fused.h"
+#include "../kernels/cells.h"
+#include "../kernels/dispatch.h"
 #include "../kernels/maths.h"
 #include "gemm.h"
 
@@ -36,6 +38,8 @@ Act act_from_name(const std::string& name, const char* arg);  // throws Error fo
 // keeps anyway; only swish needs its input as well.
 inline bool act_needs_input(Act a) { return a == Act::Swish; }
 
+// Eigen's array views, for code outside the cells (the cells' own pointwise passes run on
+// the dispatched kernels: the pointwise helpers below and kernels/cells.h).
 template <typename T>
 using ArrMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <typename T>
@@ -109,11 +113,23 @@ struct Dropout {
   const T* gate(int g) const { return data.data() + (mode == Mode::PerGate ? g * B * D : 0); }
 };
 
-// dst (B, D) = src (B, D) * m (B, D)
+// ---- pointwise passes on the dispatched kernels (kernels/dispatch.h, cells.h) -------------
+
+// dst = src * m over n values (dst may be src or m)
 template <typename T>
 inline void mul_rows(const T* src, const T* m, T* dst, int64_t n) {
-  ArrMap<T>(dst, n) = CArrMap<T>(src, n) * CArrMap<T>(m, n);
+  kernels::arith(kernels::kMul, kernels::kBothArrays, src, m, dst, n);
 }
+
+// o += x over n values
+template <typename T>
+inline void add_rows(const T* x, T* o, int64_t n) {
+  kernels::arith(kernels::kAdd, kernels::kBothArrays, o, x, o, n);
+}
+
+// Sigmoid gates and tanh (Keras's defaults): in float32 the cells then run one kernel per
+// row (kernels/cells.h).
+inline bool default_activations(Act act, Act rec) { return act == Act::Tanh && rec == Act::Sigmoid; }
 
 // ---- per-call state ---------------------------------------------------------------------
 
@@ -127,8 +143,7 @@ struct RecurrentMap {
   virtual void backward(const T* dR, T* dh) = 0;  // dh (rows, H) += rec^T(dR); dR (rows, kH)
 };
 
-
-// An uninitialised work buffer: a core tensor when backward keeps it (so the bindings'
+// A work buffer, uninitialised: a core tensor when backward keeps it (so the bindings'
 // memory accounting sees it), else scratch that goes with the call.
 template <typename T>
 struct Store {
@@ -137,7 +152,7 @@ struct Store {
   T* p = nullptr;
   void alloc(int64_t n, bool kept, DType dtype) {
     if (kept) {
-      t = Tensor::empty(Shape{n}, dtype);
+      t = Tensor::empty(Shape{n}, dtype);  // every value is written before it is read
       p = t.template data<T>();
     } else {
       a.resize(std::max<int64_t>(n, 1));
@@ -223,7 +238,7 @@ inline void add_output_grad(const Run<T>& r, const Back<T>& bk, int64_t s, T* dh
   for (int64_t b = 0; b < r.B; ++b) {
     if (!r.emit.empty() && !r.emit[static_cast<size_t>(s * r.B + b)]) continue;
     const T* src = r.return_sequences ? bk.dout + (b * r.S + s) * r.H : bk.dout + b * r.H;
-    ArrMap<T>(dh + b * r.H, r.H) += CArrMap<T>(src, r.H);
+    add_rows(src, dh + b * r.H, r.H);
   }
 }
 
@@ -259,12 +274,12 @@ inline void rec_backward(Run<T>& r, const T* dR, int64_t ld, int g0, int g1, T* 
   }
   if (!r.drec.per_gate()) {
     gemm_packed(false, B, dR, ld, 1, r.packed(true, g0, g1), scratch, H);
-    ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(0), B * H);
+    kernels::mul_add(scratch, r.drec.gate(0), dh, B * H);
     return;
   }
   for (int g = g0; g < g1; ++g) {
     gemm_packed(false, B, dR + (g - g0) * H, ld, 1, r.packed(true, g, g + 1), scratch, H);
-    ArrMap<T>(dh, B * H) += CArrMap<T>(scratch, B * H) * CArrMap<T>(r.drec.gate(g), B * H);
+    kernels::mul_add(scratch, r.drec.gate(g), dh, B * H);
   }
 }
 
@@ -299,8 +314,7 @@ inline void rec_weight_grad(const Run<T>& r, const T* hsrc, bool apply_mask, con
 // Column sums of a (rows, cols) row-major block with row stride ld, added into out.
 template <typename T>
 inline void add_colsums(const T* a, int64_t rows, int64_t cols, int64_t ld, T* out) {
-  ArrMap<T> o(out, cols);
-  for (int64_t i = 0; i < rows; ++i) o += CArrMap<T>(a + i * ld, cols);  // row by row: contiguous
+  for (int64_t i = 0; i < rows; ++i) add_rows(a + i * ld, out, cols);  // row by row: contiguous
 }
 
 // ---- the cells (lstm.cpp, gru.cpp, simple.cpp) ------------------------------------------

@@ -1,5 +1,6 @@
 // The fused GRU (reset gate after or before the recurrent matmul) forward and its hand-written BPTT.
 #include <algorithm>
+#include <type_traits>
 
 #include "fused_common.h"
 
@@ -34,14 +35,18 @@ static void gru_forward_after(Run<T>& r) {
           continue;
         }
         T* gi = G + b * kH;
+        if constexpr (std::is_same<T, float>::value) {
+          if (!Zs && default_activations(r.act, r.rec)) {
+            kernels::gru_step_f32(gi, A + b * H, hp + b * H, hn + b * H, H);
+            continue;
+          }
+        }
         if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
-        act_forward(r.rec, gi, 2 * H);  // z, r
-        ArrMap<T> hh(gi + 2 * H, H);
-        hh += CArrMap<T>(gi + H, H) * CArrMap<T>(A + b * H, H);
+        act_forward(r.rec, gi, 2 * H);                      // z, r
+        kernels::mul_add(gi + H, A + b * H, gi + 2 * H, H);  // hh += r * (h_prev U_h + b_h)
         if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
         act_forward(r.act, gi + 2 * H, H);
-        CArrMap<T> z(gi, H), hpb(hp + b * H, H);
-        ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
+        kernels::gru_state(gi, hp + b * H, gi + 2 * H, hn + b * H, H);
       }
     });
   }
@@ -64,15 +69,15 @@ static void gru_forward_before(Run<T>& r) {
     for_rows(B, kH, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         T* gi = G + b * kH;
-        ArrMap<T> a(A + b * H, H);
+        T* a = A + b * H;
         if (!r.is_valid(s, b)) {
-          a.setZero();  // finite, so the dU GEMM over all rows stays exact
+          std::fill(a, a + H, T(0));  // finite, so the dU GEMM over all rows stays exact
           continue;
         }
         if (Zs) std::copy(gi, gi + 2 * H, Zs + b * kH);
         act_forward(r.rec, gi, 2 * H);
-        a = CArrMap<T>(gi + H, H) * CArrMap<T>(hp + b * H, H);
-        if (rm_h) a *= CArrMap<T>(rm_h + b * H, H);
+        mul_rows(gi + H, hp + b * H, a, H);  // r * h_prev
+        if (rm_h) mul_rows(a, rm_h + b * H, a, H);
       }
     });
     gemm_packed(true, B, A, H, 1, r.packed(false, 2, 3), G + 2 * H, kH);
@@ -85,8 +90,7 @@ static void gru_forward_before(Run<T>& r) {
         T* gi = G + b * kH;
         if (Zs) std::copy(gi + 2 * H, gi + 3 * H, Zs + b * kH + 2 * H);
         act_forward(r.act, gi + 2 * H, H);
-        CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hpb(hp + b * H, H);
-        ArrMap<T>(hn + b * H, H) = z * hpb + (T(1) - z) * hh;
+        kernels::gru_state(gi, hp + b * H, gi + 2 * H, hn + b * H, H);
       }
     });
   }
@@ -107,11 +111,7 @@ template <typename T>
 static inline void gru_back_common(const Run<T>& r, const T* gi, const T* zs, const T* hpb, T* dz_p, T* dhh_p,
                                    T* dhb_p) {
   const int64_t H = r.H;
-  CArrMap<T> z(gi, H), hh(gi + 2 * H, H), hp(hpb, H);
-  ArrMap<T> dhb(dhb_p, H), dz(dz_p, H), dhh(dhh_p, H);
-  dz = dhb * (hp - hh);
-  dhh = dhb * (T(1) - z);
-  dhb *= z;
+  kernels::gru_back_state(gi, gi + 2 * H, hpb, dhb_p, dz_p, dhh_p, H);
   act_backward(r.act, zs ? zs + 2 * H : nullptr, gi + 2 * H, dhh_p, H);
   act_backward(r.rec, zs, gi, dz_p, H);
 }
@@ -140,10 +140,9 @@ static void gru_backward_after(Run<T>& r, Back<T>& bk) {
         const T* zs = Zs ? Zs + b * kH : nullptr;
         T* d = dg.data();
         gru_back_common(r, gi, zs, hp + b * H, d, d + 2 * H, dh + b * H);
-        CArrMap<T> rr(gi + H, H), dhh(d + 2 * H, H);
-        ArrMap<T>(d + H, H) = dhh * CArrMap<T>(ab, H);  // d r
+        mul_rows(d + 2 * H, ab, d + H, H);  // d r
         act_backward(r.rec, zs ? zs + H : nullptr, gi + H, d + H, H);
-        ArrMap<T>(da.data(), H) = dhh * rr;
+        mul_rows(d + 2 * H, gi + H, da.data(), H);  // d(h_prev U_h + b_h) = dhh * r
         std::copy(d, d + kH, gi);
         std::copy(da.begin(), da.end(), ab);
       }
@@ -196,10 +195,10 @@ static void gru_backward_before(Run<T>& r, Back<T>& bk) {
         if (!r.is_valid(s, b)) continue;
         T* gi = G + b * kH;
         T* d = dg.data();
-        ArrMap<T> dr(drh.data() + b * H, H);
-        if (rm_h) dr *= CArrMap<T>(rm_h + b * H, H);
-        ArrMap<T>(dh + b * H, H) += dr * CArrMap<T>(gi + H, H);
-        ArrMap<T>(d, H) = dr * CArrMap<T>(hp + b * H, H);  // d r
+        T* dr = drh.data() + b * H;
+        if (rm_h) mul_rows(dr, rm_h + b * H, dr, H);
+        kernels::mul_add(dr, gi + H, dh + b * H, H);
+        mul_rows(dr, hp + b * H, d, H);  // d r
         act_backward(r.rec, Zs ? Zs + b * kH + H : nullptr, gi + H, d, H);
         std::copy(d, d + H, gi + H);
       }

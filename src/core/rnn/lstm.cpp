@@ -1,5 +1,6 @@
 // The fused LSTM: per-step recurrent GEMM + pointwise gates forward, and its hand-written BPTT.
 #include <algorithm>
+#include <type_traits>
 
 #include "fused_common.h"
 
@@ -30,15 +31,19 @@ void lstm_forward(Run<T>& r) {
           continue;
         }
         T* gi = G + b * kH;
+        if constexpr (std::is_same<T, float>::value) {
+          if (default_activations(r.act, r.rec)) {
+            kernels::lstm_step_f32(gi, cp + b * H, cn + b * H, hn + b * H, H);
+            continue;
+          }
+        }
         act_forward(r.rec, gi, 2 * H);  // i, f
         act_forward(r.act, gi + 2 * H, H);
         act_forward(r.rec, gi + 3 * H, H);
-        CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
-        ArrMap<T> c(cn + b * H, H), a(ac.data(), H);
-        c = f * CArrMap<T>(cp + b * H, H) + i * g;
-        a = c;
+        kernels::lstm_state(gi, gi + H, gi + 2 * H, cp + b * H, cn + b * H, H);
+        std::copy(cn + b * H, cn + (b + 1) * H, ac.data());
         act_forward(r.act, ac.data(), H);
-        ArrMap<T>(hn + b * H, H) = o * a;
+        mul_rows(gi + 3 * H, ac.data(), hn + b * H, H);  // h = o act(c)
       }
     });
   }
@@ -65,24 +70,26 @@ void lstm_backward(Run<T>& r, Back<T>& bk) {
           std::fill(gi, gi + kH, T(0));
           continue;
         }
+        T* dhb = dh + b * H;
+        if constexpr (std::is_same<T, float>::value) {
+          if (default_activations(r.act, r.rec)) {
+            kernels::lstm_back_f32(gi, cp + b * H, cn + b * H, dhb, dc + b * H, H);
+            std::fill(dhb, dhb + H, T(0));  // h_{t-1} reaches this step only through the recurrent GEMM
+            continue;
+          }
+        }
         T* d = dg.data();
-        CArrMap<T> i(gi, H), f(gi + H, H), g(gi + 2 * H, H), o(gi + 3 * H, H);
-        ArrMap<T> dhb(dh + b * H, H), dcb(dc + b * H, H), dt(dct.data(), H), a(ac.data(), H);
-        a = CArrMap<T>(cn + b * H, H);
+        std::copy(cn + b * H, cn + (b + 1) * H, ac.data());
         act_forward(r.act, ac.data(), H);
-        ArrMap<T>(d + 3 * H, H) = dhb * a;  // d o
-        dt = dhb * o;
+        mul_rows(dhb, ac.data(), d + 3 * H, H);        // d o
+        mul_rows(dhb, gi + 3 * H, dct.data(), H);      // d c_t through h
         act_backward(r.act, cn + b * H, ac.data(), dct.data(), H);
-        dt += dcb;                                             // d c_t, total
-        ArrMap<T>(d, H) = dt * g;                              // d i
-        ArrMap<T>(d + H, H) = dt * CArrMap<T>(cp + b * H, H);  // d f
-        ArrMap<T>(d + 2 * H, H) = dt * i;                      // d g
-        dcb = dt * f;                                          // d c_{t-1}
+        kernels::lstm_back_gates(dct.data(), dc + b * H, gi, gi + H, gi + 2 * H, cp + b * H, d, d + H, d + 2 * H, H);
         act_backward(r.rec, Zs ? Zs + b * kH : nullptr, gi, d, 2 * H);
         act_backward(r.act, Zs ? Zs + b * kH + 2 * H : nullptr, gi + 2 * H, d + 2 * H, H);
         act_backward(r.rec, Zs ? Zs + b * kH + 3 * H : nullptr, gi + 3 * H, d + 3 * H, H);
         std::copy(d, d + kH, gi);
-        dhb.setZero();  // h_{t-1} reaches this step only through the recurrent GEMM
+        std::fill(dhb, dhb + H, T(0));  // h_{t-1} reaches this step only through the recurrent GEMM
       }
     });
     rec_backward(r, G, kH, 0, 4, dh, scratch.data());
